@@ -1,0 +1,122 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+/// `fleet`: simulates fleets of MQTT devices against a broker.
+///
+/// Targets are layered; each imports only the ones above it in this list
+/// (see README.md, "Architecture"):
+/// MQTTCore → MQTTClient → DevicePKI → Scenario → Ledger → Fleet → Verification → Reports → fleet.
+let package = Package(
+    name: "fleet",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "fleet", targets: ["FleetCLI"]),
+        .library(name: "MQTTCore", targets: ["MQTTCore"]),
+        .library(name: "MQTTClient", targets: ["MQTTClient"]),
+        .library(name: "DevicePKI", targets: ["DevicePKI"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
+        .package(url: "https://github.com/apple/swift-asn1.git", from: "1.7.4"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
+    ],
+    targets: [
+        // Wire protocol: packets, properties, reason codes, codec. No I/O.
+        .target(
+            name: "MQTTCore",
+            dependencies: [.product(name: "NIOCore", package: "swift-nio")]
+        ),
+        // One MQTT connection on NIO: TCP/TLS, state machine, keep-alive, QoS flows, endings.
+        .target(
+            name: "MQTTClient",
+            dependencies: [
+                "MQTTCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // Root/intermediate CA and one X.509 identity per device. No NIO.
+        .target(
+            name: "DevicePKI",
+            dependencies: [
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+            ]
+        ),
+        // Scenario YAML → validated Plan with file:line:column errors. No NIO.
+        .target(
+            name: "Scenario",
+            dependencies: ["MQTTCore", .product(name: "Yams", package: "Yams")]
+        ),
+        // The one vocabulary of run events and its append-only JSON-lines log.
+        .target(name: "Ledger"),
+        // Virtual devices, timeline executor, fault injectors.
+        .target(
+            name: "Fleet",
+            dependencies: [
+                "MQTTCore", "MQTTClient", "DevicePKI", "Scenario", "Ledger",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // Observers, verdicts, latency histograms.
+        .target(
+            name: "Verification",
+            dependencies: [
+                "Ledger", "Scenario",
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+            ]
+        ),
+        // Terminal, JSON, JUnit and HTML reports.
+        .target(
+            name: "Reports",
+            dependencies: [
+                "Ledger", "Verification",
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+            ]
+        ),
+        // The `fleet` command line: parse, call, print.
+        .executableTarget(
+            name: "FleetCLI",
+            dependencies: [
+                "MQTTCore", "MQTTClient", "DevicePKI", "Scenario", "Ledger", "Fleet", "Verification", "Reports",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
+        .testTarget(
+            name: "MQTTCoreTests",
+            dependencies: ["MQTTCore", .product(name: "NIOCore", package: "swift-nio")]
+        ),
+        .testTarget(
+            name: "MQTTClientTests",
+            dependencies: [
+                "MQTTCore", "MQTTClient", "DevicePKI",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ]
+        ),
+        .testTarget(name: "DevicePKITests", dependencies: ["DevicePKI"]),
+        .testTarget(name: "ScenarioTests", dependencies: ["Scenario"]),
+        .testTarget(
+            name: "FleetTests",
+            dependencies: ["Fleet", "Scenario", "Ledger", "MQTTClient", "MQTTCore", "DevicePKI"]
+        ),
+        .testTarget(name: "VerificationTests", dependencies: ["Verification", "Reports", "Ledger", "Scenario"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,11 @@
+import ArgumentParser
+
+/// The `fleet` command line. Each subcommand lives in its own file and only parses, calls and prints.
+@main
+struct FleetCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "fleet",
+        abstract: "Simulate fleets of MQTT devices against a broker, inject field failures, verify wills.",
+        subcommands: []
+    )
+}

@@ -5,7 +5,7 @@ import PackageDescription
 ///
 /// Targets are layered; each imports only the ones above it in this list
 /// (see README.md, "Architecture"):
-/// MQTTCore → MQTTClient → DevicePKI → Scenario → Ledger → Fleet → Verification → Reports → fleet.
+/// MQTTCore → MQTTClient → Probe, DevicePKI → Scenario → Ledger → Fleet → Verification → Reports → fleet.
 let package = Package(
     name: "fleet",
     platforms: [.macOS(.v14)],
@@ -43,6 +43,16 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // `fleet probe`: the step-by-step connection diagnosis (DNS, TCP, TLS, mTLS, CONNECT, round trips).
+        .target(
+            name: "Probe",
+            dependencies: [
+                "MQTTCore", "MQTTClient",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ]
+        ),
         // Root/intermediate CA and one X.509 identity per device. No NIO.
         .target(
             name: "DevicePKI",
@@ -56,7 +66,7 @@ let package = Package(
         // Scenario YAML → validated Plan with file:line:column errors. No NIO.
         .target(
             name: "Scenario",
-            dependencies: ["MQTTCore", .product(name: "Yams", package: "Yams")]
+            dependencies: [.product(name: "Yams", package: "Yams")]
         ),
         // The one vocabulary of run events and its append-only JSON-lines log.
         .target(name: "Ledger"),
@@ -90,7 +100,7 @@ let package = Package(
         .executableTarget(
             name: "FleetCLI",
             dependencies: [
-                "MQTTCore", "MQTTClient", "DevicePKI", "Scenario", "Ledger", "Fleet", "Verification", "Reports",
+                "MQTTCore", "MQTTClient", "Probe", "DevicePKI", "Scenario", "Ledger", "Fleet", "Verification", "Reports",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -110,6 +120,7 @@ let package = Package(
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ]
         ),
+        .testTarget(name: "ProbeTests", dependencies: ["Probe", "MQTTCore"]),
         .testTarget(name: "DevicePKITests", dependencies: ["DevicePKI"]),
         .testTarget(name: "ScenarioTests", dependencies: ["Scenario"]),
         .testTarget(

@@ -1,0 +1,176 @@
+/// A set of identical devices, with every setting resolved: the personality's defaults overridden by the file.
+public struct DeviceGroupPlan: Sendable, Hashable {
+    public var name: String
+    public var count: Int
+    /// Pattern for client IDs, e.g. `XiaoTandHandCO2-{index:04}`; may use `{index}`, `{index:0N}`, `{group}`.
+    public var clientIDPattern: Template
+    public var personality: Personality
+    public var protocolVersion: ProtocolVersion
+    public var keepAlive: Duration
+    public var cleanStart: Bool
+    /// MQTT 5 session expiry; nil ⇒ not sent (session ends with the connection).
+    public var sessionExpiry: Duration?
+    public var credentials: Credentials
+    public var telemetry: TelemetrySpec?
+    public var subscribe: [SubscriptionSpec]
+    public var will: WillSpec?
+    /// Published by the device right after CONNACK (the "online" counterpart of the will).
+    public var birth: BirthSpec?
+    public var retry: RetryPolicy
+    /// Delay between a device being started (ramp) and its first CONNECT: Wi-Fi join, NTP sync.
+    public var bootDelay: Duration
+    /// The library's packet buffer: a device cannot send or receive a packet larger than this
+    /// (PubSubClient drops larger incoming packets and fails larger publishes).
+    public var maxPacketSize: Int
+    /// Where the group is declared, for messages about it.
+    public var location: SourceLocation
+
+    public init(
+        name: String, count: Int, clientIDPattern: Template, personality: Personality,
+        protocolVersion: ProtocolVersion, keepAlive: Duration, cleanStart: Bool, sessionExpiry: Duration?,
+        credentials: Credentials, telemetry: TelemetrySpec?, subscribe: [SubscriptionSpec], will: WillSpec?,
+        birth: BirthSpec?, retry: RetryPolicy, bootDelay: Duration, maxPacketSize: Int, location: SourceLocation
+    ) {
+        self.name = name
+        self.count = count
+        self.clientIDPattern = clientIDPattern
+        self.personality = personality
+        self.protocolVersion = protocolVersion
+        self.keepAlive = keepAlive
+        self.cleanStart = cleanStart
+        self.sessionExpiry = sessionExpiry
+        self.credentials = credentials
+        self.telemetry = telemetry
+        self.subscribe = subscribe
+        self.will = will
+        self.birth = birth
+        self.retry = retry
+        self.bootDelay = bootDelay
+        self.maxPacketSize = maxPacketSize
+        self.location = location
+    }
+
+    /// The client ID of the device with 1-based `index` in this group.
+    public func clientID(index: Int) -> String {
+        clientIDPattern.binding(clientID: "", index: index, group: name).description
+    }
+
+    /// The device with 1-based `index`, its templates filled in. `ordinal` is its position in `Plan.devices()`.
+    public func device(index: Int, ordinal: Int) -> DevicePlan {
+        let id = clientID(index: index)
+        func bind(_ template: Template) -> Template { template.binding(clientID: id, index: index, group: name) }
+        func bindText(_ template: Template) -> String { bind(template).description }
+        return DevicePlan(
+            group: name, index: index, ordinal: ordinal, clientID: id, personality: personality,
+            protocolVersion: protocolVersion, keepAlive: keepAlive, cleanStart: cleanStart,
+            sessionExpiry: sessionExpiry, credentials: credentials.resolved(clientID: id, bind: bindText),
+            telemetry: telemetry.map {
+                DeviceTelemetry(topic: bindText($0.topic), every: $0.every, qos: $0.qos, retain: $0.retain,
+                                payload: bind($0.payload), contentType: $0.contentType, messageExpiry: $0.messageExpiry)
+            },
+            subscribe: subscribe.map { DeviceSubscription(filter: bindText($0.filter), qos: $0.qos) },
+            will: will.map {
+                DeviceWill(topic: bindText($0.topic), payload: bindText($0.payload), qos: $0.qos, retain: $0.retain,
+                           delay: $0.delay, messageExpiry: $0.messageExpiry, contentType: $0.contentType)
+            },
+            birth: birth.map {
+                DeviceBirth(topic: bindText($0.topic), payload: bindText($0.payload), qos: $0.qos, retain: $0.retain)
+            },
+            retry: retry, bootDelay: bootDelay, maxPacketSize: maxPacketSize
+        )
+    }
+}
+
+/// How a device proves who it is.
+public enum Credentials: Sendable, Hashable {
+    case none
+    /// Templates: `{clientId}` etc. are filled in per device (Event Grid and IoT Hub put the device ID in the username).
+    case usernamePassword(username: Template, password: Template)
+    /// A `fleet certs` folder; each device's identity is `<directory>/devices/<clientId>/chain.pem` + `key.pem`.
+    case certificates(directory: String)
+
+    func resolved(clientID: String, bind: (Template) -> String) -> DeviceCredentials {
+        switch self {
+        case .none:
+            .none
+        case .usernamePassword(let username, let password):
+            .usernamePassword(username: bind(username), password: bind(password))
+        case .certificates(let directory):
+            .certificate(DeviceIdentityFiles(directory: directory, clientID: clientID))
+        }
+    }
+}
+
+/// Periodic publishes a device makes while connected.
+public struct TelemetrySpec: Sendable, Hashable {
+    public var topic: Template
+    public var every: Duration
+    public var qos: Int
+    public var retain: Bool
+    /// Default `{"ClientID":"{clientId}","Sequence":{sequence}}`, the payload of the seed's samples.
+    public var payload: Template
+    /// MQTT 5 content type; nil ⇒ not sent.
+    public var contentType: String?
+    /// MQTT 5 message expiry; nil ⇒ not sent.
+    public var messageExpiry: Duration?
+
+    public init(topic: Template, every: Duration, qos: Int, retain: Bool, payload: Template,
+                contentType: String?, messageExpiry: Duration?) {
+        self.topic = topic
+        self.every = every
+        self.qos = qos
+        self.retain = retain
+        self.payload = payload
+        self.contentType = contentType
+        self.messageExpiry = messageExpiry
+    }
+}
+
+/// A subscription a device makes after connecting (e.g. to its configuration topic).
+public struct SubscriptionSpec: Sendable, Hashable {
+    public var filter: Template
+    public var qos: Int
+
+    public init(filter: Template, qos: Int) {
+        self.filter = filter
+        self.qos = qos
+    }
+}
+
+/// The Last Will a device registers in CONNECT.
+public struct WillSpec: Sendable, Hashable {
+    public var topic: Template
+    public var payload: Template
+    public var qos: Int
+    public var retain: Bool
+    /// MQTT 5 will delay interval; nil ⇒ not sent.
+    public var delay: Duration?
+    public var messageExpiry: Duration?
+    public var contentType: String?
+
+    public init(topic: Template, payload: Template, qos: Int, retain: Bool, delay: Duration?,
+                messageExpiry: Duration?, contentType: String?) {
+        self.topic = topic
+        self.payload = payload
+        self.qos = qos
+        self.retain = retain
+        self.delay = delay
+        self.messageExpiry = messageExpiry
+        self.contentType = contentType
+    }
+}
+
+/// The message a device publishes right after connecting, usually the retained "online" status.
+public struct BirthSpec: Sendable, Hashable {
+    public var topic: Template
+    public var payload: Template
+    public var qos: Int
+    public var retain: Bool
+
+    public init(topic: Template, payload: Template, qos: Int, retain: Bool) {
+        self.topic = topic
+        self.payload = payload
+        self.qos = qos
+        self.retain = retain
+    }
+}

@@ -1,0 +1,79 @@
+/// One device with every per-device template filled in: what a device state machine needs to run.
+public struct DevicePlan: Sendable, Hashable {
+    public var group: String
+    /// 1-based position in its group (what `{index}` renders).
+    public var index: Int
+    /// 0-based position in `Plan.devices()`: stable across runs of the same file.
+    public var ordinal: Int
+    public var clientID: String
+    public var personality: Personality
+    public var protocolVersion: ProtocolVersion
+    public var keepAlive: Duration
+    public var cleanStart: Bool
+    public var sessionExpiry: Duration?
+    public var credentials: DeviceCredentials
+    public var telemetry: DeviceTelemetry?
+    public var subscribe: [DeviceSubscription]
+    public var will: DeviceWill?
+    public var birth: DeviceBirth?
+    public var retry: RetryPolicy
+    public var bootDelay: Duration
+    public var maxPacketSize: Int
+}
+
+/// A device's credentials, resolved to its own username or files.
+public enum DeviceCredentials: Sendable, Hashable {
+    case none
+    case usernamePassword(username: String, password: String)
+    case certificate(DeviceIdentityFiles)
+}
+
+/// Where one device's certificate chain and private key live in a `fleet certs` folder.
+///
+/// The single definition of the per-device layout: the loader checks these files exist,
+/// the fleet loads them, both through this type.
+public struct DeviceIdentityFiles: Sendable, Hashable {
+    /// `<certificates>/devices/<clientId>/chain.pem`: leaf followed by its intermediate(s).
+    public var chain: String
+    /// `<certificates>/devices/<clientId>/key.pem`.
+    public var key: String
+
+    public init(directory: String, clientID: String) {
+        let folder = directory.hasSuffix("/") ? directory : directory + "/"
+        chain = folder + "devices/" + clientID + "/chain.pem"
+        key = folder + "devices/" + clientID + "/key.pem"
+    }
+}
+
+/// Telemetry with the topic filled in for one device; the payload still carries per-message placeholders.
+public struct DeviceTelemetry: Sendable, Hashable {
+    public var topic: String
+    public var every: Duration
+    public var qos: Int
+    public var retain: Bool
+    public var payload: Template
+    public var contentType: String?
+    public var messageExpiry: Duration?
+}
+
+public struct DeviceSubscription: Sendable, Hashable {
+    public var filter: String
+    public var qos: Int
+}
+
+public struct DeviceWill: Sendable, Hashable {
+    public var topic: String
+    public var payload: String
+    public var qos: Int
+    public var retain: Bool
+    public var delay: Duration?
+    public var messageExpiry: Duration?
+    public var contentType: String?
+}
+
+public struct DeviceBirth: Sendable, Hashable {
+    public var topic: String
+    public var payload: String
+    public var qos: Int
+    public var retain: Bool
+}

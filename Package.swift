@@ -127,7 +127,12 @@ let package = Package(
         .testTarget(name: "ScenarioTests", dependencies: ["Scenario"]),
         .testTarget(
             name: "FleetTests",
-            dependencies: ["Fleet", "Scenario", "Ledger", "MQTTClient", "MQTTCore", "DevicePKI"]
+            dependencies: [
+                "Fleet", "Scenario", "Ledger", "MQTTClient", "MQTTCore", "DevicePKI",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+            ]
         ),
         .testTarget(name: "VerificationTests", dependencies: ["Verification", "Reports", "Ledger", "Scenario"]),
     ],

@@ -1,0 +1,132 @@
+import Yams
+
+/// What limits a group's messages: its library (PubSubClient publishes QoS 0 only), its protocol
+/// (properties need MQTT 5) and the broker family.
+struct PublishRules {
+    let group: String
+    let personality: Personality
+    let v5: Bool
+    let limits: BrokerLimits?
+    let profile: String?
+}
+
+extension ScenarioParser {
+    func telemetrySpec(_ node: Node, rules: PublishRules) -> TelemetrySpec? {
+        let keys = ["topic", "every", "qos", "retain", "payload", "content-type", "message-expiry"]
+        guard let reader = MappingReader(node, what: "telemetry", allowed: keys, diagnostics: diagnostics),
+              let topicNode = reader.required("topic", hint: "e.g. devices/{clientId}/sequence"),
+              let topic = topicName(topicNode, "topic"),
+              let everyNode = reader.required("every", hint: "e.g. every: 2s"),
+              let every = diagnostics.duration(everyNode, "every", positive: true)
+        else { return nil }
+        let defaults = rules.personality.defaults
+        let qos = reader["qos"].flatMap { publishQoS($0, rules: rules) } ?? min(defaults.telemetryQoS, rules.limits?.maxQoS ?? 2)
+        let retain = reader["retain"].flatMap { retainFlag($0, rules: rules) } ?? false
+        let payload = reader["payload"].flatMap { template($0, "payload", scope: .perMessage, allowEmpty: true) }
+            ?? defaultPayload
+        var contentType = rules.v5 ? defaults.contentType : nil
+        if let typeNode = reader["content-type"] {
+            requireV5(rules.v5, typeNode, "content-type", group: rules.group)
+            contentType = diagnostics.string(typeNode, "content-type")
+        }
+        let expiry = reader["message-expiry"].flatMap { expiryNode -> Duration? in
+            requireV5(rules.v5, expiryNode, "message-expiry", group: rules.group)
+            return diagnostics.wholeSeconds(expiryNode, "message-expiry", max: Int64(UInt32.max))
+        }
+        return TelemetrySpec(topic: topic, every: every, qos: qos, retain: retain, payload: payload,
+                             contentType: contentType, messageExpiry: expiry)
+    }
+
+    private var defaultPayload: Template {
+        Template(parts: [.text(#"{"ClientID":""#), .clientID, .text(#"","Sequence":"#), .sequence, .text("}")])
+    }
+
+    func subscriptions(_ node: Node, rules: PublishRules) -> [SubscriptionSpec] {
+        guard let items = diagnostics.list(node, "subscribe") else { return [] }
+        let defaultQoS = min(rules.personality == .pubsubclient ? 0 : 1, rules.limits?.maxQoS ?? 2)
+        return items.compactMap { item -> SubscriptionSpec? in
+            let filterNode: Node
+            var qos = defaultQoS
+            if case .scalar = item {
+                filterNode = item
+            } else {
+                guard let reader = MappingReader(item, what: "a subscription", allowed: ["filter", "qos"],
+                                                 diagnostics: diagnostics),
+                      let node = reader.required("filter") else { return nil }
+                filterNode = node
+                if let qosNode = reader["qos"] {
+                    // PubSubClient subscribes with QoS 0 or 1 only.
+                    let maxQoS = min(rules.personality == .pubsubclient ? 1 : 2, rules.limits?.maxQoS ?? 2)
+                    guard let value = diagnostics.qos(qosNode, max: maxQoS, why: maxQoSReason(rules)) else { return nil }
+                    qos = value
+                }
+            }
+            guard let filter = template(filterNode, "filter", scope: .perDevice) else { return nil }
+            if let problem = TopicRules.problemWithTopicFilter(filter.description) {
+                diagnostics.report(filterNode, "subscription: \(problem)")
+                return nil
+            }
+            return SubscriptionSpec(filter: filter, qos: qos)
+        }
+    }
+
+    func willSpec(_ node: Node, rules: PublishRules) -> WillSpec? {
+        let keys = ["topic", "payload", "qos", "retain", "delay", "message-expiry", "content-type"]
+        guard let reader = MappingReader(node, what: "will", allowed: keys, diagnostics: diagnostics),
+              let topicNode = reader.required("topic", hint: "e.g. devices/{clientId}/status"),
+              let topic = topicName(topicNode, "topic")
+        else { return nil }
+        let payload = reader["payload"].flatMap { template($0, "payload", scope: .perDevice, allowEmpty: true) }
+            ?? Template(literal: "offline")
+        // The will is part of CONNECT, so PubSubClient may give it any QoS; only the broker family limits it.
+        let qos = reader["qos"].flatMap { diagnostics.qos($0, max: rules.limits?.maxQoS ?? 2, why: maxQoSReason(rules)) } ?? 0
+        let retain = reader["retain"].flatMap { retainFlag($0, rules: rules) } ?? false
+        let delay = reader["delay"].flatMap { delayNode -> Duration? in
+            requireV5(rules.v5, delayNode, "delay", group: rules.group)
+            return diagnostics.wholeSeconds(delayNode, "delay", max: Int64(UInt32.max))
+        }
+        let expiry = reader["message-expiry"].flatMap { expiryNode -> Duration? in
+            requireV5(rules.v5, expiryNode, "message-expiry", group: rules.group)
+            return diagnostics.wholeSeconds(expiryNode, "message-expiry", max: Int64(UInt32.max))
+        }
+        let contentType = reader["content-type"].flatMap { typeNode -> String? in
+            requireV5(rules.v5, typeNode, "content-type", group: rules.group)
+            return diagnostics.string(typeNode, "content-type")
+        }
+        return WillSpec(topic: topic, payload: payload, qos: qos, retain: retain, delay: delay,
+                        messageExpiry: expiry, contentType: contentType)
+    }
+
+    func birthSpec(_ node: Node, rules: PublishRules) -> BirthSpec? {
+        guard let reader = MappingReader(node, what: "birth", allowed: ["topic", "payload", "qos", "retain"],
+                                         diagnostics: diagnostics),
+              let topicNode = reader.required("topic", hint: "e.g. devices/{clientId}/status"),
+              let topic = topicName(topicNode, "topic")
+        else { return nil }
+        let payload = reader["payload"].flatMap { template($0, "payload", scope: .perDevice, allowEmpty: true) }
+            ?? Template(literal: "online")
+        let qos = reader["qos"].flatMap { publishQoS($0, rules: rules) } ?? 0
+        let retain = reader["retain"].flatMap { retainFlag($0, rules: rules) } ?? false
+        return BirthSpec(topic: topic, payload: payload, qos: qos, retain: retain)
+    }
+
+    /// QoS of a message the device itself publishes.
+    private func publishQoS(_ node: Node, rules: PublishRules) -> Int? {
+        let maxQoS = min(rules.personality.defaults.maxPublishQoS, rules.limits?.maxQoS ?? 2)
+        return diagnostics.qos(node, max: maxQoS, why: maxQoSReason(rules))
+    }
+
+    private func maxQoSReason(_ rules: PublishRules) -> String {
+        if rules.personality == .pubsubclient { return "what PubSubClient can publish or subscribe with" }
+        return "\(rules.profile ?? "the broker")'s maximum QoS"
+    }
+
+    private func retainFlag(_ node: Node, rules: PublishRules) -> Bool? {
+        guard let retain = diagnostics.boolean(node, "retain") else { return nil }
+        if retain, let limits = rules.limits, !limits.retainAvailable {
+            diagnostics.report(node, "\(rules.profile ?? "the broker") does not support retained messages",
+                               hint: "set retain: false for this broker profile")
+        }
+        return retain
+    }
+}

@@ -1,0 +1,126 @@
+/// Turns template text into a `Template`, rejecting unknown placeholders with a suggestion.
+enum TemplateParser {
+    /// Which placeholders a template may use.
+    enum Scope {
+        /// Client-ID patterns: `{index}`, `{index:0N}`, `{group}`.
+        case clientID
+        /// Topics, will and birth payloads, credentials: fixed per device.
+        case perDevice
+        /// Telemetry and one-off payloads: per device and per message.
+        case perMessage
+
+        var names: [String] {
+            switch self {
+            case .clientID: ["index", "group"]
+            case .perDevice: ["clientId", "index", "group"]
+            case .perMessage: ["clientId", "index", "group", "sequence", "timestamp", "uptimeMs", "random"]
+            }
+        }
+    }
+
+    struct Failure: Error {
+        var problem: String
+        var hint: String?
+        /// 0-based offset in the text (in Unicode scalars) where the bad placeholder starts.
+        var offset: Int
+    }
+
+    static let allNames = Scope.perMessage.names
+
+    static func parse(_ text: String, scope: Scope) -> Result<Template, Failure> {
+        let scalars = Array(text.unicodeScalars)
+        var parts: [Template.Part] = []
+        var literal = ""
+        var position = 0
+        while position < scalars.count {
+            let scalar = scalars[position]
+            guard scalar == "{", let close = placeholderEnd(scalars, from: position) else {
+                literal.unicodeScalars.append(scalar)
+                position += 1
+                continue
+            }
+            let body = String(String.UnicodeScalarView(scalars[(position + 1)..<close]))
+            switch placeholder(body, scope: scope) {
+            case .success(let part):
+                parts.append(.text(literal))
+                literal = ""
+                parts.append(part)
+            case .failure(var failure):
+                failure.offset = position
+                return .failure(failure)
+            }
+            position = close + 1
+        }
+        parts.append(.text(literal))
+        return .success(Template(parts: parts))
+    }
+
+    /// The index of the `}` closing a placeholder that starts at `start`, if the text there looks like one:
+    /// `{identifier}` or `{identifier:argument}` with no spaces, quotes or nested braces.
+    private static func placeholderEnd(_ scalars: [Unicode.Scalar], from start: Int) -> Int? {
+        var position = start + 1
+        guard position < scalars.count, scalars[position].properties.isAlphabetic, scalars[position].isASCII else {
+            return nil
+        }
+        while position < scalars.count {
+            let scalar = scalars[position]
+            if scalar == "}" { return position }
+            let allowed = scalar.isASCII
+                && (scalar.properties.isAlphabetic || ("0"..."9").contains(scalar) || scalar == ":" || scalar == "-")
+            if !allowed { return nil }
+            position += 1
+        }
+        return nil
+    }
+
+    private static func placeholder(_ body: String, scope: Scope) -> Result<Template.Part, Failure> {
+        let pieces = body.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false)
+        let name = String(pieces[0])
+        let argument = pieces.count > 1 ? String(pieces[1]) : nil
+        guard scope.names.contains(name) else {
+            if allNames.contains(name) {
+                return .failure(Failure(
+                    problem: "placeholder `{\(name)}` cannot be used here",
+                    hint: "allowed here: " + scope.names.map { "{\($0)}" }.joined(separator: ", "), offset: 0))
+            }
+            let near = Suggestions.nearest(to: name, in: scope.names)
+            return .failure(Failure(
+                problem: "unknown placeholder `{\(body)}`",
+                hint: near.map { "did you mean `{\($0)}`?" }
+                    ?? "allowed here: " + scope.names.map { "{\($0)}" }.joined(separator: ", "),
+                offset: 0))
+        }
+        switch (name, argument) {
+        case ("index", nil):
+            return .success(.index(width: 0))
+        case ("index", let width?):
+            guard width.hasPrefix("0"), let digits = Int(width.dropFirst()), (1...12).contains(digits) else {
+                return .failure(Failure(problem: "bad index format `{\(body)}`",
+                                        hint: "write {index} or a zero-padded width such as {index:04}", offset: 0))
+            }
+            return .success(.index(width: digits))
+        case ("random", let range?):
+            let bounds = range.split(separator: "-", omittingEmptySubsequences: false)
+            guard bounds.count == 2, let low = Int(bounds[0]), let high = Int(bounds[1]), low <= high else {
+                return .failure(Failure(problem: "bad random range `{\(body)}`",
+                                        hint: "write {random:MIN-MAX} with MIN ≤ MAX, e.g. {random:10-30}", offset: 0))
+            }
+            return .success(.random(low...high))
+        case ("random", nil):
+            return .failure(Failure(problem: "`{random}` needs a range",
+                                    hint: "write {random:MIN-MAX}, e.g. {random:10-30}", offset: 0))
+        case (_, let extra?):
+            return .failure(Failure(problem: "placeholder `{\(name)}` takes no argument (found `:\(extra)`)",
+                                    hint: "write {\(name)}", offset: 0))
+        case (_, nil):
+            let simple: [String: Template.Part] = [
+                "clientId": .clientID, "group": .group, "sequence": .sequence, "timestamp": .timestamp,
+                "uptimeMs": .uptimeMs,
+            ]
+            guard let part = simple[name] else {
+                return .failure(Failure(problem: "unknown placeholder `{\(body)}`", hint: nil, offset: 0))
+            }
+            return .success(part)
+        }
+    }
+}

@@ -1,0 +1,69 @@
+import Scenario
+
+/// What observers need to know about the devices, built once from the plan and
+/// shared read-only by every observer connection.
+public final class ObserverRoster: Sendable {
+    /// Topic → device and role.
+    public let directory: TopicDirectory
+    /// Client IDs by device ordinal (the ledger names devices by client ID).
+    public let clientIDs: [String]
+    /// Each device's will payload, to tell a will from a birth on a shared status topic.
+    public let willPayloads: [String?]
+    /// Each device's birth payload ("online").
+    public let birthPayloads: [String?]
+    /// Scanner index per device (groups may use different payload templates); -1 = none.
+    let scannerIndex: [Int]
+    let scanners: [PayloadScanner]
+    /// Where every device's sequence starts after a boot.
+    public let firstSequence: UInt64
+
+    /// Builds the roster for `plan.devices()`.
+    public convenience init(plan: Plan) {
+        self.init(devices: plan.devices())
+    }
+
+    public init(devices: [DevicePlan], firstSequence: UInt64 = 0) {
+        var registrations: [TopicDirectory.Registration] = []
+        var scanners: [PayloadScanner] = []
+        var scannerForTemplate: [Template: Int] = [:]
+        var scannerIndex: [Int] = []
+        registrations.reserveCapacity(devices.count * 3)
+        scannerIndex.reserveCapacity(devices.count)
+        for device in devices {
+            var index = -1
+            if let telemetry = device.telemetry {
+                registrations.append(.init(topic: telemetry.topic, device: device.ordinal, roles: .telemetry))
+                if let known = scannerForTemplate[telemetry.payload] {
+                    index = known
+                } else if let scanner = PayloadScanner(template: telemetry.payload) {
+                    index = scanners.count
+                    scanners.append(scanner)
+                    scannerForTemplate[telemetry.payload] = index
+                }
+            }
+            scannerIndex.append(index)
+            if let will = device.will {
+                registrations.append(.init(topic: will.topic, device: device.ordinal, roles: .will))
+            }
+            if let birth = device.birth {
+                registrations.append(.init(topic: birth.topic, device: device.ordinal, roles: .status))
+            }
+        }
+        directory = TopicDirectory(registrations)
+        clientIDs = devices.map(\.clientID)
+        willPayloads = devices.map { $0.will?.payload }
+        birthPayloads = devices.map { $0.birth?.payload }
+        self.scannerIndex = scannerIndex
+        self.scanners = scanners
+        self.firstSequence = firstSequence
+    }
+
+    /// Number of devices.
+    public var deviceCount: Int { clientIDs.count }
+
+    /// The payload scanner of `device`'s telemetry, if it carries a sequence.
+    public func scanner(for device: Int) -> PayloadScanner? {
+        let index = scannerIndex[device]
+        return index < 0 ? nil : scanners[index]
+    }
+}

@@ -1,0 +1,240 @@
+import Ledger
+
+/// Judges every injected ending against the wills the observers saw.
+///
+/// Pure: the ledger's events in, one verdict per ending (and per will that no
+/// ending explains) out. Per device, events are replayed in time order: an ending
+/// opens a case (a `faultInjected` of an ending kind, or a `disconnected` that no
+/// fault explains); each live will (RETAIN clear — retained ones predate the
+/// observer's subscription) is attributed to the latest case begun before it.
+public enum WillVerdicts {
+    /// One verdict per case, in device then time order.
+    public static func judge(_ events: [RunEvent], rules: WillRules) -> [WillVerdict] {
+        let runEnd = events.map(\.at).max() ?? 0
+        var verdicts: [WillVerdict] = []
+        for (device, deviceEvents) in eventsByDevice(events) {
+            verdicts += judgeDevice(device, deviceEvents, rules: rules, runEnd: runEnd)
+        }
+        return verdicts
+    }
+
+    /// The cases (endings) of every device, before judgement: used by the retained
+    /// status check to know until when a will may still arrive.
+    static func cases(_ events: [RunEvent], rules: WillRules) -> [String: [EndingCase]] {
+        var result: [String: [EndingCase]] = [:]
+        for (device, deviceEvents) in eventsByDevice(events) {
+            result[device] = replay(deviceEvents, rules: rules).cases
+        }
+        return result
+    }
+
+    /// Events with a device, grouped per device, each group in time order (stable).
+    static func eventsByDevice(_ events: [RunEvent]) -> [(String, [RunEvent])] {
+        var groups: [String: [RunEvent]] = [:]
+        var order: [String] = []
+        for event in events {
+            guard let device = event.device else { continue }
+            if groups[device] == nil { order.append(device) }
+            groups[device, default: []].append(event)
+        }
+        return order.map { device in
+            let sorted = groups[device]!.enumerated()
+                .sorted { ($0.element.at, $0.offset) < ($1.element.at, $1.offset) }
+                .map(\.element)
+            return (device, sorted)
+        }
+    }
+
+    /// One ending of one device and the wills attributed to it.
+    struct EndingCase {
+        var ending: EndingKind
+        var injectedAt: UInt64
+        var endedAt: UInt64
+        var keepAlive: UInt16?
+        var willDelaySeconds: UInt32
+        var expectWill: Bool
+        var reconnectedAt: UInt64?
+        var wills: [UInt64] = []
+        var rules: WillRules
+
+        var willDelayNs: UInt64 { UInt64(willDelaySeconds) * 1_000_000_000 }
+        /// The earliest moment a will is legitimate.
+        var earliest: UInt64 { endedAt + willDelayNs }
+        /// When the will is due at the latest, before grace.
+        var due: UInt64 { endedAt + rules.detectionNs(ending, keepAliveSeconds: keepAlive) + willDelayNs }
+        var deadline: UInt64 { due + rules.graceNs }
+        /// The device came back before the delayed will was due: MQTT 5 cancels it.
+        var cancelledByReconnect: Bool {
+            guard willDelaySeconds > 0, let back = reconnectedAt else { return false }
+            return back < due
+        }
+    }
+
+    private struct Replay {
+        var cases: [EndingCase] = []
+        /// Wills that arrived before any ending of the device.
+        var orphanWills: [UInt64] = []
+    }
+
+    private static func replay(_ events: [RunEvent], rules: WillRules) -> Replay {
+        var replay = Replay()
+        var online = false
+        /// The open case belongs to the current connection (a later `disconnected` is the same ending).
+        var caseOpenForConnection = false
+        for event in events {
+            switch event.kind {
+            case .connected:
+                online = true
+                caseOpenForConnection = false
+                if let last = replay.cases.indices.last, replay.cases[last].reconnectedAt == nil {
+                    replay.cases[last].reconnectedAt = event.at
+                }
+            case .faultInjected(let fault, _, let lastPacketAt, let keepAlive, let willDelay, let expectWill):
+                guard let ending = endingKind(of: fault) else { continue }
+                replay.cases.append(EndingCase(
+                    ending: ending,
+                    injectedAt: event.at,
+                    endedAt: lastPacketAt ?? event.at,
+                    keepAlive: keepAlive,
+                    willDelaySeconds: willDelay ?? 0,
+                    expectWill: ending == .graceful ? false : (expectWill ?? false),
+                    rules: rules
+                ))
+                caseOpenForConnection = true
+            case .disconnected(let cause, _):
+                if caseOpenForConnection, let last = replay.cases.indices.last {
+                    // The ending already has its case; a takeover ends when the broker closes us.
+                    if replay.cases[last].ending == .takeover, cause == .takenOver,
+                       replay.cases[last].endedAt == replay.cases[last].injectedAt {
+                        replay.cases[last].endedAt = max(replay.cases[last].endedAt, event.at)
+                    }
+                } else if online {
+                    let graceful = cause == .graceful
+                    replay.cases.append(EndingCase(
+                        ending: graceful ? .graceful : .unplanned,
+                        injectedAt: event.at,
+                        endedAt: event.at,
+                        keepAlive: nil,
+                        willDelaySeconds: 0,
+                        expectWill: false,
+                        rules: rules
+                    ))
+                }
+                online = false
+                caseOpenForConnection = false
+            case .willReceived(_, _, let retained, _):
+                guard !retained else { continue }
+                if let last = replay.cases.indices.last {
+                    replay.cases[last].wills.append(event.at)
+                } else {
+                    replay.orphanWills.append(event.at)
+                }
+            default:
+                continue
+            }
+        }
+        return replay
+    }
+
+    private static func endingKind(of fault: FaultKind) -> EndingKind? {
+        switch fault {
+        case .abrupt: .abrupt
+        case .silent: .silent
+        case .graceful: .graceful
+        case .gracefulWithWill: .gracefulWithWill
+        case .impostorStarted: .takeover
+        case .throttled, .unthrottled, .certFault, .burst, .publish: nil
+        }
+    }
+
+    private static func judgeDevice(
+        _ device: String, _ events: [RunEvent], rules: WillRules, runEnd: UInt64
+    ) -> [WillVerdict] {
+        let replay = replay(events, rules: rules)
+        var verdicts = replay.orphanWills.map { at in
+            WillVerdict(
+                device: device, ending: nil, judgement: .unexpected, injectedAt: nil, endedAt: nil,
+                deadline: nil, latencyNs: nil, wills: 1,
+                reason: "will at \(Self.seconds(at)) while the device was connected and no ending preceded it"
+            )
+        }
+        for ending in replay.cases {
+            verdicts.append(judge(ending, device: device, runEnd: runEnd))
+        }
+        return verdicts
+    }
+
+    private static func judge(_ ending: EndingCase, device: String, runEnd: UInt64) -> WillVerdict {
+        var verdict = WillVerdict(
+            device: device, ending: ending.ending, judgement: .absent, injectedAt: ending.injectedAt,
+            endedAt: ending.endedAt, deadline: ending.deadline,
+            latencyNs: ending.wills.first.map { $0 >= ending.endedAt ? $0 - ending.endedAt : 0 },
+            wills: ending.wills.count, reason: ""
+        )
+        let due = ending.expectWill && !ending.cancelledByReconnect && ending.ending != .unplanned
+        guard let first = ending.wills.first else {
+            if due {
+                verdict.judgement = runEnd < ending.deadline ? .undecided : .missing
+                verdict.reason = verdict.judgement == .missing
+                    ? "no will by the deadline \(seconds(ending.deadline))"
+                    : "the run ended at \(seconds(runEnd)) before the deadline \(seconds(ending.deadline))"
+            } else {
+                verdict.judgement = .absent
+                verdict.reason = whyNone(ending)
+            }
+            return verdict
+        }
+        if ending.ending == .unplanned {
+            // Not injected, so not judged strictly; only a repeated will is a fault.
+            verdict.judgement = ending.wills.count > 1 ? .duplicated : .delivered
+            verdict.reason = ending.wills.count > 1
+                ? "\(ending.wills.count) wills after a disconnect that was not injected"
+                : "will after a disconnect that was not injected"
+            return verdict
+        }
+        if !due {
+            verdict.judgement = .unexpected
+            verdict.reason = "will at \(seconds(first)) although \(whyNone(ending))"
+            return verdict
+        }
+        if ending.wills.count > 1 {
+            verdict.judgement = .duplicated
+            verdict.reason = "\(ending.wills.count) wills for one \(ending.ending.rawValue) ending"
+        } else if first < ending.earliest {
+            verdict.judgement = .early
+            verdict.reason = "will at \(seconds(first)) before the will delay ended at \(seconds(ending.earliest))"
+        } else if first > ending.deadline {
+            verdict.judgement = .late
+            verdict.reason = "will at \(seconds(first)) after the deadline \(seconds(ending.deadline))"
+        } else {
+            verdict.judgement = .delivered
+            verdict.reason = "will \(milliseconds(first - ending.endedAt)) after the \(ending.ending.rawValue) ending"
+        }
+        return verdict
+    }
+
+    private static func whyNone(_ ending: EndingCase) -> String {
+        if ending.ending == .graceful { return "the device disconnected gracefully (DISCONNECT 0x00)" }
+        if ending.ending == .unplanned { return "the disconnect was not injected" }
+        if ending.cancelledByReconnect, let back = ending.reconnectedAt {
+            return "the device reconnected at \(seconds(back)) within its will delay of \(ending.willDelaySeconds) s"
+        }
+        return "the device had no will for this ending"
+    }
+
+    static func seconds(_ ns: UInt64) -> String {
+        let tenths = ns / 1_000_000
+        return "\(tenths / 1000).\(String(tenths % 1000).leftPadded(to: 3))s"
+    }
+
+    static func milliseconds(_ ns: UInt64) -> String {
+        let micro = ns / 1_000
+        return "\(micro / 1000).\(String(micro % 1000).leftPadded(to: 3)) ms"
+    }
+}
+
+extension String {
+    func leftPadded(to width: Int, with pad: Character = "0") -> String {
+        count >= width ? self : String(repeating: pad, count: width - count) + self
+    }
+}

@@ -41,7 +41,8 @@ public enum MQTTClientError: Error, Sendable, Hashable, CustomStringConvertible 
     case closedByPeer
     /// A socket-level error (reset, broken pipe, …).
     case io(String)
-    /// The connection closed before this request completed.
+    /// The connection closed before this request completed, or its channel was closed without one
+    /// of the four endings.
     case connectionClosed
 
     public var description: String {
@@ -83,7 +84,7 @@ public enum MQTTClientError: Error, Sendable, Hashable, CustomStringConvertible 
         case .io(let detail):
             return "I/O error: \(detail)"
         case .connectionClosed:
-            return "the connection closed before the request completed"
+            return "the connection was closed (before the request completed, or without an MQTT ending)"
         }
     }
 }

@@ -321,6 +321,18 @@ public struct MQTTConnectionStateMachine {
         }
     }
 
+    /// The channel is being closed by its owner without one of the four endings; recorded so the
+    /// report does not blame the broker.
+    public mutating func closeRequestedByChannel() {
+        switch phase {
+        case .initialized, .awaitingConnAck, .connected:
+            closeReason = .failed(.connectionClosed)
+            phase = .closing
+        case .silent, .closing, .closed:
+            break
+        }
+    }
+
     // MARK: - Inbound packets
 
     private mutating func packetReceived(_ packet: MQTTPacket, now: NIODeadline) -> Action {

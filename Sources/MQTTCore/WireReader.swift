@@ -24,14 +24,16 @@ struct WireReader {
     var isAtEnd: Bool { buffer.readerIndex >= limit }
 
     func error(_ kind: MQTTDecodeError.Kind, at index: Int? = nil) -> MQTTDecodeError {
-        let at = index ?? buffer.readerIndex
-        let available = max(0, buffer.writerIndex - at)
-        let length = min(MQTTDecodeError.maximumReportedBytes, available)
+        let at = min(max(index ?? buffer.readerIndex, bodyStart), buffer.writerIndex)
+        // `get` reads only within readable bytes, and the offending bytes may already have been read.
+        var view = buffer
+        view.moveReaderIndex(to: at)
+        let length = min(MQTTDecodeError.maximumReportedBytes, view.readableBytes)
         return MQTTDecodeError(
             kind: kind,
             packetType: packetType,
             offset: headerLength + at - bodyStart,
-            bytes: buffer.getBytes(at: at, length: length) ?? []
+            bytes: view.readBytes(length: length) ?? []
         )
     }
 

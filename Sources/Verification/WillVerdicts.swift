@@ -223,8 +223,8 @@ public enum WillVerdicts {
     }
 
     static func seconds(_ ns: UInt64) -> String {
-        let tenths = ns / 1_000_000
-        return "\(tenths / 1000).\(String(tenths % 1000).leftPadded(to: 3))s"
+        let millis = ns / 1_000_000
+        return "\(millis / 1000).\(String(millis % 1000).leftPadded(to: 3))s"
     }
 
     static func milliseconds(_ ns: UInt64) -> String {

@@ -1,0 +1,147 @@
+/// Everything a run established, as one value: the renderers' only input and the
+/// JSON report's schema.
+///
+/// `schema` names the version (`fleet-run-report/1`); fields are only ever added
+/// within a version. Histograms are stored in their exact mergeable form
+/// (``EncodedHistogram``), so reports of several runs can be combined.
+public struct RunReport: Codable, Sendable, Hashable {
+    public static let currentSchema = "fleet-run-report/1"
+
+    public var schema: String = RunReport.currentSchema
+    public var scenario: ScenarioInfo
+    public var durationNs: UInt64
+    /// `completed`, `interrupted`, `failed`; nil when the ledger has no end event.
+    public var endReason: String?
+    public var connections: ConnectionStats
+    public var series: RunSeries
+    public var steps: [StepMark]
+    public var faults: [FaultMark]
+    public var wills: WillSection
+    public var retainedStatus: StatusSection
+    public var telemetry: TelemetrySection
+    public var latency: [LatencyEntry]
+    public var expectations: [ExpectationResult]
+
+    /// True when every expectation passed.
+    public var passed: Bool { expectations.allSatisfy(\.passed) }
+
+    public init(
+        scenario: ScenarioInfo, durationNs: UInt64, endReason: String?, connections: ConnectionStats,
+        series: RunSeries, steps: [StepMark], faults: [FaultMark], wills: WillSection,
+        retainedStatus: StatusSection, telemetry: TelemetrySection, latency: [LatencyEntry],
+        expectations: [ExpectationResult]
+    ) {
+        self.scenario = scenario
+        self.durationNs = durationNs
+        self.endReason = endReason
+        self.connections = connections
+        self.series = series
+        self.steps = steps
+        self.faults = faults
+        self.wills = wills
+        self.retainedStatus = retainedStatus
+        self.telemetry = telemetry
+        self.latency = latency
+        self.expectations = expectations
+    }
+}
+
+public struct ScenarioInfo: Codable, Sendable, Hashable {
+    public var name: String
+    public var seed: UInt64
+    public var devices: Int
+    public var sourcePath: String?
+
+    public init(name: String, seed: UInt64, devices: Int, sourcePath: String? = nil) {
+        self.name = name
+        self.seed = seed
+        self.devices = devices
+        self.sourcePath = sourcePath
+    }
+}
+
+public struct WillSection: Codable, Sendable, Hashable {
+    /// Verdicts by judgement (`delivered`, `missing`, …).
+    public var counts: [String: Int]
+    /// Every verdict, in device then time order.
+    public var verdicts: [WillVerdict]
+
+    public init(verdicts: [WillVerdict]) {
+        self.verdicts = verdicts
+        var counts: [String: Int] = [:]
+        for verdict in verdicts { counts[verdict.judgement.rawValue, default: 0] += 1 }
+        self.counts = counts
+    }
+}
+
+public struct StatusSection: Codable, Sendable, Hashable {
+    /// Devices compared.
+    public var checked: Int
+    /// Devices whose retained status contradicts their state.
+    public var failed: Int
+    /// The failed comparisons only (all of them).
+    public var failures: [StatusCheck]
+
+    public init(checks: [StatusCheck]) {
+        checked = checks.filter { $0.result != .notApplicable }.count
+        failures = checks.filter(\.result.failed)
+        failed = failures.count
+    }
+}
+
+public struct TelemetrySection: Codable, Sendable, Hashable {
+    public var total: TelemetryCounts
+    /// Devices that published or were heard.
+    public var devices: Int
+    /// Devices with any loss, duplicate or reordering, worst first.
+    public var irregular: [DeviceTelemetry]
+    /// Messages on topics no device owns, and telemetry without a readable sequence.
+    public var unknownTopic: UInt64
+    public var unreadable: UInt64
+
+    public init(total: TelemetryCounts, devices: Int, irregular: [DeviceTelemetry], unknownTopic: UInt64, unreadable: UInt64) {
+        self.total = total
+        self.devices = devices
+        self.irregular = irregular
+        self.unknownTopic = unknownTopic
+        self.unreadable = unreadable
+    }
+}
+
+public struct DeviceTelemetry: Codable, Sendable, Hashable {
+    public var device: String
+    public var counts: TelemetryCounts
+}
+
+public struct LatencyEntry: Codable, Sendable, Hashable {
+    public var phase: MeasuredPhase
+    public var summary: LatencySummary
+    public var histogram: EncodedHistogram
+
+    public init(phase: MeasuredPhase, histogram: LatencyHistogram) {
+        self.phase = phase
+        self.summary = histogram.summary
+        self.histogram = histogram.encoded
+    }
+}
+
+/// One expectation of the scenario, judged.
+public struct ExpectationResult: Codable, Sendable, Hashable {
+    /// Stable name, e.g. `wills.abrupt`, `latency.end-to-end.p99`, `telemetry.loss`.
+    public var name: String
+    /// What was expected, in the scenario's words (`delivered`, `≤ 250 ms`).
+    public var expected: String
+    /// What the run measured.
+    public var actual: String
+    public var passed: Bool
+    /// Why it failed, naming example devices; empty when it passed.
+    public var failure: String
+
+    public init(name: String, expected: String, actual: String, passed: Bool, failure: String = "") {
+        self.name = name
+        self.expected = expected
+        self.actual = actual
+        self.passed = passed
+        self.failure = failure
+    }
+}

@@ -53,7 +53,9 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOTLS", package: "swift-nio"),
                 .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
             ]
         ),
         // Root/intermediate CA and one X.509 identity per device. No NIO.
@@ -123,7 +125,14 @@ let package = Package(
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ]
         ),
-        .testTarget(name: "ProbeTests", dependencies: ["Probe", "MQTTCore"]),
+        .testTarget(
+            name: "ProbeTests",
+            dependencies: [
+                "Probe", "MQTTCore", "MQTTClient",
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+            ]
+        ),
         .testTarget(name: "DevicePKITests", dependencies: ["DevicePKI"]),
         .testTarget(name: "ScenarioTests", dependencies: ["Scenario"]),
         .testTarget(

@@ -11,7 +11,7 @@ public enum ProbeStep: String, Sendable, Hashable, CaseIterable {
 }
 
 /// Why a step failed, in the user's terms, and what to check next.
-public struct Diagnosis: Sendable, Hashable {
+public struct Diagnosis: Error, Sendable, Hashable {
     public var problem: String
     public var hint: String
 

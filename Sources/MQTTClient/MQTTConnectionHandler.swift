@@ -24,26 +24,20 @@ public final class MQTTConnectionHandler: ChannelDuplexHandler, NIOScheduledCall
     private var delegate: (any MQTTConnectionDelegate)?
     private var context: ChannelHandlerContext?
     private var timer: NIOScheduledCallback?
-    private let trustedCAFiles: [String]
+    /// Named in TLS verification failures, to make them diagnosable; set by the connector.
+    var trustedCAFiles: [String] = []
 
     /// When each connection phase completed (TCP, TLS, CONNACK), for latency measurements.
     public private(set) var timings: MQTTPhaseTimings
     /// Why the connection ended, once it has.
     public private(set) var closeReason: MQTTCloseReason?
 
-    /// - Parameters:
-    ///   - connectStarted: when the TCP connect began, so `timings` covers the whole set-up.
-    ///   - trustedCAFiles: named in TLS verification failures, to make them diagnosable.
-    public init(
-        configuration: MQTTConnectionConfiguration,
-        delegate: any MQTTConnectionDelegate,
-        connectStarted: NIODeadline? = nil,
-        trustedCAFiles: [String] = []
-    ) {
+    /// The delegate is kept until `didClose`. Put the handler in a pipeline with `MQTTConnector`
+    /// (or after `MQTTFrameDecoder` in a pipeline of your own).
+    public init(configuration: MQTTConnectionConfiguration, delegate: any MQTTConnectionDelegate) {
         self.stateMachine = MQTTConnectionStateMachine(configuration: configuration)
         self.delegate = delegate
-        self.timings = MQTTPhaseTimings(connectStarted: connectStarted)
-        self.trustedCAFiles = trustedCAFiles
+        self.timings = MQTTPhaseTimings()
     }
 
     public var configuration: MQTTConnectionConfiguration { stateMachine.configuration }
@@ -86,6 +80,16 @@ public final class MQTTConnectionHandler: ChannelDuplexHandler, NIOScheduledCall
     /// Ends the connection in one of the four ways; `didClose` follows when the channel is gone.
     public func close(_ ending: MQTTEnding) {
         run(stateMachine.close(ending))
+    }
+
+    /// Called by the connector when the TCP connect starts, so `timings` covers the whole set-up.
+    func connectStarted(at deadline: NIODeadline) {
+        timings.connectStarted = deadline
+    }
+
+    /// Called by the connector when the transport never came up; the delegate hears `didClose`.
+    func transportFailed(_ error: MQTTClientError) {
+        run(stateMachine.transportFailed(error))
     }
 
     // MARK: - Channel events

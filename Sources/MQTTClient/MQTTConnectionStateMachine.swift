@@ -134,6 +134,12 @@ public struct MQTTConnectionStateMachine {
         return action
     }
 
+    /// The transport never came up (TCP refused or timed out): the connection ends before it began.
+    public mutating func transportFailed(_ error: MQTTClientError) -> Action {
+        guard phase == .initialized else { return errorCaught(error) }
+        return channelInactiveAfter(.failed(error))
+    }
+
     /// The frame decoder (or anything else in the pipeline) failed.
     public mutating func errorCaught(_ error: MQTTClientError) -> Action {
         switch phase {
@@ -155,7 +161,10 @@ public struct MQTTConnectionStateMachine {
     /// The channel closed: report why, and fail whatever was still pending.
     public mutating func channelInactive() -> Action {
         guard phase != .closed else { return .none }
-        let reason = closeReason ?? (phase == .silent ? .ended(.silent) : .failed(.closedByPeer))
+        return channelInactiveAfter(closeReason ?? (phase == .silent ? .ended(.silent) : .failed(.closedByPeer)))
+    }
+
+    private mutating func channelInactiveAfter(_ reason: MQTTCloseReason) -> Action {
         closeReason = reason
         phase = .closed
         var failed = outbound.values.map(\.requestID).sorted { $0.rawValue < $1.rawValue }

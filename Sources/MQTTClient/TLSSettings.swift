@@ -82,7 +82,7 @@ public struct TLSSettings: Sendable, Hashable {
                     "mutual TLS needs both a certificate chain and a private key file")
             }
             let context = try NIOSSLContext(configuration: configuration)
-            return MQTTTLSContext(sslContext: context, serverName: serverName)
+            return MQTTTLSContext(sslContext: context, serverName: serverName, caFiles: caFiles)
         } catch let error as MQTTClientError {
             throw error
         } catch {
@@ -104,9 +104,12 @@ public struct TLSSettings: Sendable, Hashable {
 public struct MQTTTLSContext: Sendable {
     public let sslContext: NIOSSLContext
     public let serverName: String?
+    /// The CA files behind `sslContext`, named when verification fails.
+    public let caFiles: [String]
 
-    public init(sslContext: NIOSSLContext, serverName: String?) {
+    public init(sslContext: NIOSSLContext, serverName: String?, caFiles: [String] = []) {
         self.sslContext = sslContext
         self.serverName = serverName
+        self.caFiles = caFiles
     }
 }

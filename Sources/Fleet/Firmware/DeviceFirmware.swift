@@ -1,9 +1,11 @@
+import Scenario
+
 /// The behaviour of one virtual device, as a pure state machine: events in, actions out.
 ///
 /// It models the firmware loop in the field (ESP32 PubSubClient / esp-mqtt, nanoFramework m2mqtt):
 /// boot (Wi-Fi, clock sync), connect, subscribe to the configuration topic, publish a birth message,
 /// then publish sequence-numbered telemetry forever; when the connection drops, retry by the
-/// device's `ReconnectPolicy`. The sequence counter survives reconnects, so a gap downstream is a lost
+/// device's `RetryPolicy`. The sequence counter survives reconnects, so a gap downstream is a lost
 /// message. No sockets, no clocks: the driver turns actions into NIO work and timers into events, and
 /// tests drive it directly.
 public struct DeviceFirmware: Sendable {
@@ -15,14 +17,14 @@ public struct DeviceFirmware: Sendable {
         public var telemetryInterval: Duration?
         public var subscribes: Bool
         public var publishesBirth: Bool
-        public var reconnect: ReconnectPolicy
+        public var reconnect: RetryPolicy
 
         public init(
             bootDelay: Duration = .zero,
             telemetryInterval: Duration? = nil,
             subscribes: Bool = false,
             publishesBirth: Bool = false,
-            reconnect: ReconnectPolicy = .never
+            reconnect: RetryPolicy = RetryPolicy(backoff: .never)
         ) {
             self.bootDelay = bootDelay
             self.telemetryInterval = telemetryInterval
@@ -107,9 +109,10 @@ public struct DeviceFirmware: Sendable {
     public private(set) var attempt = 0
     /// Reconnect waits since the last successful connect (what the policy counts).
     public private(set) var retries = 0
-    public private(set) var random: DeviceRandom
+    /// The device's own seeded stream, for backoff jitter.
+    public private(set) var random: SeededGenerator
 
-    public init(settings: Settings, random: DeviceRandom) {
+    public init(settings: Settings, random: SeededGenerator) {
         self.settings = settings
         self.random = random
     }
@@ -212,10 +215,11 @@ public struct DeviceFirmware: Sendable {
     private mutating func retryByPolicy(_ perform: (Action) -> Void) {
         perform(.cancelTimers)
         retries += 1
-        if let delay = settings.reconnect.delay(beforeAttempt: retries, using: &random) {
+        let unit = Double(random.next() >> 11) * 0x1.0p-53
+        if let delay = settings.reconnect.delay(beforeAttempt: retries, unitRandom: unit) {
             phase = .backoff
             perform(.scheduleReconnect(after: delay))
-        } else if settings.reconnect.schedule == .never {
+        } else if settings.reconnect.backoff == .never {
             phase = .held
         } else {
             phase = .gaveUp

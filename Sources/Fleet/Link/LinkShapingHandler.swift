@@ -1,4 +1,5 @@
 import NIOCore
+import Scenario
 
 /// Shapes one device's socket from inside its pipeline (placed first, next to the socket):
 /// - bandwidth: a token bucket in bytes; a write that overdraws it waits until the debt is repaid;
@@ -22,7 +23,7 @@ public final class LinkShapingHandler: ChannelDuplexHandler, RemovableChannelHan
     }
 
     private var shape: LinkShape
-    private var random: DeviceRandom
+    private var random: SeededGenerator
     private var writes = CircularBuffer<PendingWrite>()
     private var heldReads = CircularBuffer<NIOAny>()
     private var readRequested = false
@@ -33,7 +34,7 @@ public final class LinkShapingHandler: ChannelDuplexHandler, RemovableChannelHan
     private var timer: Scheduled<Void>?
     private var context: ChannelHandlerContext?
 
-    public init(shape: LinkShape = .unshaped, random: DeviceRandom) {
+    public init(shape: LinkShape = .unshaped, random: SeededGenerator) {
         self.shape = shape
         self.random = random
     }
@@ -204,7 +205,8 @@ public final class LinkShapingHandler: ChannelDuplexHandler, RemovableChannelHan
         }
         var delay = shape.latency
         if shape.jitter > .zero {
-            let spread = shape.jitter * (2 * random.nextUnit() - 1)
+            let unit = Double(random.next() >> 11) * 0x1.0p-53
+            let spread = shape.jitter * (2 * unit - 1)
             delay = max(.zero, delay + spread)
         }
         let releaseAt = max(allowedAt + TimeAmount(delay), lastRelease)

@@ -1,16 +1,10 @@
 import NIOCore
+import Scenario
 
 /// A telemetry payload template compiled once per group and rendered straight into a `ByteBuffer` for
 /// every message: literal bytes are copied, numbers are written as ASCII digits in place. No `String`
-/// is built per message.
-///
-/// Placeholders: `{clientId}` `{index}` `{index:05}` (zero-padded) `{group}` `{sequence}`
-/// `{timestamp}` (Unix epoch milliseconds) `{uptimeMs}` `{random:MIN-MAX}`. Any other brace is
-/// literal, so JSON such as `{"ClientID":"{clientId}","Sequence":{sequence}}` needs no escaping;
-/// an unknown `{name}` is an error so that typos do not go out on the wire.
+/// is built per message (unlike `Template.render`, which is for one-off texts).
 public struct PayloadTemplate: Sendable, Hashable {
-    public static let defaultJSON = #"{"ClientID":"{clientId}","Sequence":{sequence}}"#
-
     enum Segment: Sendable, Hashable {
         case literal([UInt8])
         case clientID
@@ -23,49 +17,40 @@ public struct PayloadTemplate: Sendable, Hashable {
     }
 
     let segments: [Segment]
-    /// Bytes that every rendering writes regardless of device, for sizing buffers.
-    let literalByteCount: Int
+    private let literalByteCount: Int
 
     /// Whether rendering needs the wall clock (so the driver reads it only when used).
-    public var usesTimestamp: Bool { segments.contains(.timestamp) }
+    public let usesTimestamp: Bool
 
-    public init(compiling template: String) throws(PayloadTemplateError) {
-        let bytes = Array(template.utf8)
-        var segments: [Segment] = []
-        var literal: [UInt8] = []
-        var position = 0
-        while position < bytes.count {
-            if bytes[position] == UInt8(ascii: "{"),
-                let close = bytes[(position + 1)...].firstIndex(of: UInt8(ascii: "}")),
-                let placeholder = try Self.placeholder(bytes[(position + 1)..<close], in: template)
-            {
-                if !literal.isEmpty {
-                    segments.append(.literal(literal))
-                    literal.removeAll()
-                }
-                segments.append(placeholder)
-                position = close + 1
-            } else {
-                literal.append(bytes[position])
-                position += 1
+    /// Compiles a scenario template; per-device placeholders may be bound already or left for `render`.
+    public init(_ template: Template) {
+        segments = template.parts.map { part in
+            switch part {
+            case .text(let text): .literal(Array(text.utf8))
+            case .clientID: .clientID
+            case .index(let width): .index(width: width)
+            case .group: .group
+            case .sequence: .sequence
+            case .timestamp: .timestamp
+            case .uptimeMs: .uptimeMs
+            case .random(let range): .random(min: Int64(range.lowerBound), max: Int64(range.upperBound))
             }
         }
-        if !literal.isEmpty { segments.append(.literal(literal)) }
-        self.segments = segments
-        self.literalByteCount = segments.reduce(0) { total, segment in
+        literalByteCount = segments.reduce(0) { total, segment in
             if case .literal(let bytes) = segment { return total + bytes.count }
             return total
         }
+        usesTimestamp = segments.contains(.timestamp)
     }
 
     /// A size that one rendering for this device will not exceed, to allocate once.
-    public func capacityHint(clientID: String, group: String) -> Int {
+    public func capacityHint(for device: PayloadContext) -> Int {
         var size = literalByteCount
         for segment in segments {
             switch segment {
             case .literal: break
-            case .clientID: size += clientID.utf8.count
-            case .group: size += group.utf8.count
+            case .clientID: size += device.clientID.utf8.count
+            case .group: size += device.group.utf8.count
             case .index(let width): size += max(width, 20)
             default: size += 20
             }
@@ -80,7 +65,7 @@ public struct PayloadTemplate: Sendable, Hashable {
         sequence: UInt64,
         unixMillis: Int64,
         uptimeMillis: Int64,
-        random: inout DeviceRandom
+        random: inout SeededGenerator
     ) {
         for segment in segments {
             switch segment {
@@ -106,53 +91,22 @@ public struct PayloadTemplate: Sendable, Hashable {
         }
     }
 
-    private static func placeholder(_ body: ArraySlice<UInt8>, in template: String) throws(PayloadTemplateError) -> Segment? {
-        let text = String(decoding: body, as: UTF8.self)
-        let parts = text.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false)
-        let name = parts[0]
-        // Only `{identifier}` or `{identifier:argument}` is a placeholder; everything else is literal.
-        guard !name.isEmpty, name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) }) else { return nil }
-        let argument = parts.count > 1 ? String(parts[1]) : nil
-        switch (name, argument) {
-        case ("clientId", nil): return .clientID
-        case ("group", nil): return .group
-        case ("sequence", nil): return .sequence
-        case ("timestamp", nil): return .timestamp
-        case ("uptimeMs", nil): return .uptimeMs
-        case ("index", nil): return .index(width: 0)
-        case ("index", let width?):
-            guard let digits = Int(width), digits >= 0, digits <= 20 else {
-                throw PayloadTemplateError(template: template, placeholder: text, problem: "the width must be 0…20")
-            }
-            return .index(width: digits)
-        case ("random", let range?):
-            guard let bounds = parseRange(range), bounds.0 <= bounds.1 else {
-                throw PayloadTemplateError(template: template, placeholder: text, problem: "expected {random:MIN-MAX} with MIN <= MAX")
-            }
-            return .random(min: bounds.0, max: bounds.1)
-        default:
-            throw PayloadTemplateError(
-                template: template, placeholder: text,
-                problem: "unknown placeholder (known: clientId, index, index:WIDTH, group, sequence, timestamp, uptimeMs, random:MIN-MAX)"
-            )
-        }
-    }
-
-    /// `MIN-MAX` where either bound may be negative (`-5-5`, `-10--2`).
-    private static func parseRange(_ text: String) -> (Int64, Int64)? {
-        let characters = Array(text)
-        for split in characters.indices.dropFirst() where characters[split] == "-" {
-            if let low = Int64(String(characters[..<split])), let high = Int64(String(characters[(split + 1)...])) {
-                return (low, high)
-            }
-        }
-        return nil
+    /// Renders one payload into a new buffer of exactly the hinted capacity.
+    public func render(
+        device: PayloadContext, sequence: UInt64, unixMillis: Int64, uptimeMillis: Int64,
+        random: inout SeededGenerator, allocator: ByteBufferAllocator
+    ) -> ByteBuffer {
+        var buffer = allocator.buffer(capacity: capacityHint(for: device))
+        render(into: &buffer, device: device, sequence: sequence, unixMillis: unixMillis,
+               uptimeMillis: uptimeMillis, random: &random)
+        return buffer
     }
 }
 
 /// The device-specific values a payload template can name.
 public struct PayloadContext: Sendable, Hashable {
     public var clientID: String
+    /// 1-based index in the group, as `{index}` renders it.
     public var index: Int
     public var group: String
 
@@ -161,14 +115,6 @@ public struct PayloadContext: Sendable, Hashable {
         self.index = index
         self.group = group
     }
-}
-
-public struct PayloadTemplateError: Error, Sendable, Hashable, CustomStringConvertible {
-    public var template: String
-    public var placeholder: String
-    public var problem: String
-
-    public var description: String { "payload template \(template): {\(placeholder)}: \(problem)" }
 }
 
 extension ByteBuffer {

@@ -1,0 +1,41 @@
+import Ledger
+import MQTTClient
+import NIOCore
+import Scenario
+
+/// Opens MQTT connections for devices (and impostors): TCP or TLS, the device's identity, its source
+/// address, its link shape. The real one is `MQTTDeviceLinkFactory`.
+protocol DeviceLinkFactory: Sendable {
+    func open(
+        device: DevicePlan,
+        configuration: MQTTConnectionConfiguration,
+        certificateFault: CertFaultKind?,
+        shape: LinkShape,
+        on eventLoop: any EventLoop,
+        delegate: any DeviceLinkDelegate
+    ) -> any DeviceLink
+}
+
+/// What the devices on one event loop share: where events go, the run clock, how links are opened,
+/// the loop's counters.
+final class DeviceEnvironment {
+    let eventLoop: any EventLoop
+    let sink: any RunEventSink
+    let clock: RunClock
+    let links: any DeviceLinkFactory
+    let counters = DeviceCounters()
+    let connectTimeout: Duration
+
+    init(eventLoop: any EventLoop, sink: any RunEventSink, clock: RunClock, links: any DeviceLinkFactory,
+         connectTimeout: Duration) {
+        self.eventLoop = eventLoop
+        self.sink = sink
+        self.clock = clock
+        self.links = links
+        self.connectTimeout = connectTimeout
+    }
+
+    func record(_ device: String?, _ kind: RunEventKind) {
+        sink.record(RunEvent(at: clock.now(), device: device, kind: kind))
+    }
+}

@@ -1,0 +1,24 @@
+import Ledger
+import MQTTClient
+import MQTTCore
+import NIOCore
+
+/// What a virtual device needs from one MQTT connection. Implemented over `MQTTClient`'s connection
+/// handler by `MQTTDeviceLink`; everything is called and calls back on the device's event loop.
+protocol DeviceLink: AnyObject {
+    /// Publishes; `acknowledged` runs with true once PUBACK (QoS 1/2) or the write (QoS 0) succeeded.
+    func publish(_ message: MQTTMessage, acknowledged: @escaping (Bool) -> Void)
+    /// Subscribes; `completed` receives the reason code per filter (empty on failure).
+    func subscribe(_ subscriptions: [Subscription], completed: @escaping ([ReasonCode]) -> Void)
+    func end(_ ending: MQTTEnding)
+    /// Shapes this connection's socket from now on.
+    func shape(_ shape: LinkShape)
+}
+
+/// How a link reports to its device.
+protocol DeviceLinkDelegate: AnyObject {
+    func linkConnected(info: MQTTConnAckInfo, timings: MQTTPhaseTimings)
+    func linkFailed(stage: ConnectStage, error: MQTTClientError)
+    /// The connection ended after CONNACK (or was ended on purpose).
+    func linkClosed(_ reason: MQTTCloseReason)
+}

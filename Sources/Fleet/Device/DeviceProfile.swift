@@ -1,0 +1,78 @@
+import MQTTClient
+import MQTTCore
+import NIOCore
+import Scenario
+
+/// What every device of one group shares, worked out once per group rather than per device or per
+/// message: firmware settings, the compiled payload template, QoS and MQTT 5 publish properties.
+final class DeviceProfile: Sendable {
+    let group: DeviceGroupPlan
+    let firmware: DeviceFirmware.Settings
+    let payload: PayloadTemplate?
+    let telemetryQoS: QoS
+    let telemetryProperties: MQTTProperties
+    let version: MQTTProtocolVersion
+
+    init(group: DeviceGroupPlan) {
+        self.group = group
+        version = group.protocolVersion == .v5 ? .v5_0 : .v3_1_1
+        firmware = DeviceFirmware.Settings(
+            bootDelay: group.bootDelay,
+            telemetryInterval: group.telemetry?.every,
+            subscribes: !group.subscribe.isEmpty,
+            publishesBirth: group.birth != nil,
+            reconnect: group.retry
+        )
+        payload = group.telemetry.map { PayloadTemplate($0.payload) }
+        telemetryQoS = QoS(clamping: group.telemetry?.qos ?? 0)
+        var properties = MQTTProperties()
+        if version == .v5_0, let telemetry = group.telemetry {
+            if let contentType = telemetry.contentType {
+                properties.append(.payloadFormatIndicator(1))
+                properties.append(.contentType(contentType))
+            }
+            if let expiry = telemetry.messageExpiry { properties.append(.messageExpiryInterval(UInt32(clamping: expiry.components.seconds))) }
+        }
+        telemetryProperties = properties
+    }
+
+    /// The CONNECT a device of this group sends: client ID, keep-alive, session, credentials, will.
+    func connectionConfiguration(for device: DevicePlan, connectTimeout: Duration) -> MQTTConnectionConfiguration {
+        var username: String?
+        var password: ByteBuffer?
+        if case .usernamePassword(let user, let secret) = device.credentials {
+            username = user
+            password = ByteBuffer(string: secret)
+        }
+        return MQTTConnectionConfiguration(
+            version: version,
+            clientIdentifier: device.clientID,
+            cleanStart: device.cleanStart,
+            sessionExpiryInterval: version == .v5_0 ? device.sessionExpiry.map { UInt32(clamping: $0.components.seconds) } : nil,
+            keepAliveSeconds: UInt16(clamping: device.keepAlive.components.seconds),
+            username: username,
+            password: password,
+            will: device.will.map(willPacket),
+            maximumPacketSize: version == .v5_0 ? UInt32(clamping: device.maxPacketSize) : nil,
+            connAckTimeout: TimeAmount(connectTimeout)
+        )
+    }
+
+    private func willPacket(_ will: DeviceWill) -> Will {
+        var properties = MQTTProperties()
+        if version == .v5_0 {
+            if let delay = will.delay { properties.append(.willDelayInterval(UInt32(clamping: delay.components.seconds))) }
+            if let expiry = will.messageExpiry { properties.append(.messageExpiryInterval(UInt32(clamping: expiry.components.seconds))) }
+            if let contentType = will.contentType { properties.append(.contentType(contentType)) }
+        }
+        return Will(topic: will.topic, payload: ByteBuffer(string: will.payload), qos: QoS(clamping: will.qos),
+                    retain: will.retain, properties: properties)
+    }
+}
+
+extension QoS {
+    /// The scenario's integer QoS (already validated 0…2).
+    init(clamping value: Int) {
+        self = QoS(rawValue: UInt8(clamping: min(max(value, 0), 2))) ?? .atMostOnce
+    }
+}

@@ -1,0 +1,377 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Ledger
+import MQTTClient
+import MQTTCore
+import NIOCore
+import Scenario
+
+/// One simulated device, living on one event loop: its firmware state machine, its timers, its
+/// current connection and its telemetry ground truth. No thread, no Task: NIO timers feed the
+/// firmware events, and the firmware's actions become writes on the device's connection.
+final class VirtualDevice {
+    let plan: DevicePlan
+    let profile: DeviceProfile
+    private let environment: DeviceEnvironment
+    private var firmware: DeviceFirmware
+    private var payloadRandom: SeededGenerator
+    private var link: (any DeviceLink)?
+    /// Numbers connections, so that late callbacks from a connection already replaced are ignored.
+    private var linkGeneration = 0
+    private var bootTimer: Scheduled<Void>?
+    private var telemetryTimer: Scheduled<Void>?
+    private var reconnectTimer: Scheduled<Void>?
+    private var shape = LinkShape.unshaped
+    private var certificateFault: CertFaultKind?
+    private var bootedAt: NIODeadline?
+    private var lastPacketAt: UInt64?
+    /// Why the current connection is being closed by us, so its close is logged as that cause.
+    private var endingInProgress: MQTTEnding?
+    private(set) var sent: UInt64 = 0
+    private(set) var acked: UInt64 = 0
+    private(set) var lastSequence: UInt64?
+
+    /// A device of the fleet, or an impostor borrowing a device's client ID and identity.
+    enum Role {
+        case device
+        /// Connects, and reconnects every `every` up to `retries` times after being taken over; sends
+        /// nothing else. Its own connections are not logged (the real device's `takenOver` ends are).
+        case impostor(every: Duration, retries: Int?)
+    }
+
+    let role: Role
+
+    init(plan: DevicePlan, profile: DeviceProfile, environment: DeviceEnvironment, seed: UInt64, role: Role = .device) {
+        self.plan = plan
+        self.profile = profile
+        self.environment = environment
+        self.role = role
+        var settings = profile.firmware
+        if case .impostor(let every, let retries) = role {
+            settings = DeviceFirmware.Settings(
+                bootDelay: .zero, telemetryInterval: nil, subscribes: false, publishesBirth: false,
+                reconnect: RetryPolicy(backoff: .fixed(every), maxAttempts: retries))
+        }
+        firmware = DeviceFirmware(settings: settings,
+                                  random: SeededGenerator(seed: seed, stream: UInt64(plan.ordinal) &* 2 &+ 1))
+        payloadRandom = SeededGenerator(seed: seed, stream: UInt64(plan.ordinal) &* 2 &+ 2)
+    }
+
+    private var isolatedLoop: NIOIsolatedEventLoop { environment.eventLoop.assumeIsolatedUnsafeUnchecked() }
+    var phase: DeviceFirmware.Phase { firmware.phase }
+    var hasOpenLink: Bool { link != nil }
+
+    var telemetryCount: DeviceTelemetryCount {
+        DeviceTelemetryCount(clientID: plan.clientID, sent: sent, acked: acked, lastSequence: lastSequence)
+    }
+
+    // MARK: commands from the timeline
+
+    func powerOn() { handle(.powerOn) }
+
+    func disconnect(_ mode: DisconnectMode, resume: ReconnectSpec) {
+        let ending = Self.ending(mode)
+        if firmware.hasConnection, firmware.phase == .online {
+            let expectWill = plan.will != nil && ending != .graceful
+            environment.counters.faults += 1
+            record(.faultInjected(
+                fault: Self.faultKind(mode), detail: nil,
+                lastPacketAt: ending == .silent ? lastPacketAt : environment.clock.now(),
+                keepAlive: UInt16(clamping: plan.keepAlive.components.seconds),
+                willDelay: plan.will?.delay.map { UInt32(clamping: $0.components.seconds) },
+                expectWill: expectWill))
+        }
+        let resumeRule: DeviceFirmware.Resume = switch resume {
+        case .after(let delay): .after(delay)
+        case .byPolicy: .byPolicy
+        case .never: .never
+        }
+        handle(.disconnect(ending, resume: resumeRule))
+    }
+
+    func reconnectNow() { handle(.reconnectNow) }
+
+    func burst(count: Int) {
+        guard firmware.phase == .online else { return }
+        environment.counters.faults += 1
+        record(.faultInjected(fault: .burst, detail: "\(count) messages"))
+        handle(.burst(count: count))
+    }
+
+    func throttle(_ newShape: LinkShape, detail: String) {
+        shape = newShape
+        link?.shape(newShape)
+        let unthrottled = newShape.isUnshaped
+        if !unthrottled { environment.counters.faults += 1 }
+        record(.faultInjected(fault: unthrottled ? .unthrottled : .throttled, detail: detail))
+    }
+
+    func presentCertificateFault(_ kind: CertFaultKind) {
+        certificateFault = kind
+        environment.counters.faults += 1
+        record(.faultInjected(fault: .certFault, detail: kind.rawValue))
+    }
+
+    /// A one-off publish on the device's own connection (a timeline `publish` step).
+    func publishOnce(_ message: MQTTMessage) {
+        guard firmware.phase == .online, let link else { return }
+        record(.faultInjected(fault: .publish, detail: message.topic))
+        lastPacketAt = environment.clock.now()
+        link.publish(message) { _ in }
+    }
+
+    func stop(_ mode: StopMode) {
+        handle(.stop(mode == .graceful ? .graceful : .abrupt))
+    }
+
+    // MARK: firmware
+
+    private var isImpostor: Bool {
+        if case .impostor = role { return true }
+        return false
+    }
+
+    private func record(_ kind: RunEventKind) {
+        guard !isImpostor else { return }
+        environment.record(plan.clientID, kind)
+    }
+
+    private func handle(_ event: DeviceFirmware.Event) {
+        let before = firmware.phase.counterColumn
+        firmware.handle(event) { perform($0) }
+        let after = firmware.phase.counterColumn
+        if before != after, !isImpostor {
+            if let before { environment.counters[keyPath: before] -= 1 }
+            if let after { environment.counters[keyPath: after] += 1 }
+        }
+    }
+
+    private func perform(_ action: DeviceFirmware.Action) {
+        switch action {
+        case .scheduleBoot(let delay):
+            bootedAt = environment.eventLoop.now
+            bootTimer = isolatedLoop.scheduleTask(in: TimeAmount(delay)) { self.handle(.bootCompleted) }
+        case .openConnection(let attempt):
+            openConnection(attempt: attempt)
+        case .closeConnection(let ending):
+            closeConnection(ending)
+        case .subscribe:
+            subscribe()
+        case .publishBirth:
+            publishBirth()
+        case .publishTelemetry(let first, let count):
+            for offset in 0..<count { publishTelemetry(sequence: first &+ UInt64(offset)) }
+        case .scheduleTelemetry(let interval):
+            telemetryTimer = isolatedLoop.scheduleTask(in: TimeAmount(interval)) { self.handle(.telemetryDue) }
+        case .scheduleReconnect(let delay):
+            reconnectTimer = isolatedLoop.scheduleTask(in: TimeAmount(delay)) { self.handle(.reconnectDue) }
+        case .cancelTimers:
+            bootTimer?.cancel()
+            telemetryTimer?.cancel()
+            reconnectTimer?.cancel()
+            bootTimer = nil
+            telemetryTimer = nil
+            reconnectTimer = nil
+        case .gaveUp(let attempts):
+            record(.connectFailed(stage: .tcp, reason: "gave up after \(attempts) attempts"))
+        }
+    }
+
+    private func openConnection(attempt: Int) {
+        if let previous = link {
+            // A device coming back while its old connection is still open (silent): that socket is dead to it.
+            endingInProgress = .abrupt
+            previous.end(.abrupt)
+            detachLink()
+        }
+        record(.connecting(attempt: attempt))
+        endingInProgress = nil
+        if !isImpostor { environment.counters.openLinks += 1 }
+        let configuration = profile.connectionConfiguration(for: plan, connectTimeout: environment.connectTimeout)
+        linkGeneration += 1
+        link = environment.links.open(device: plan, configuration: configuration, certificateFault: certificateFault,
+                                      shape: shape, on: environment.eventLoop,
+                                      delegate: LinkCallbacks(device: self, generation: linkGeneration))
+    }
+
+    private func closeConnection(_ ending: DeviceFirmware.Ending) {
+        guard let link else { return }
+        let mqttEnding = Self.mqttEnding(ending)
+        endingInProgress = mqttEnding
+        link.end(mqttEnding)
+    }
+
+    private func detachLink() {
+        if link != nil, !isImpostor { environment.counters.openLinks -= 1 }
+        link = nil
+    }
+
+    private func subscribe() {
+        guard let link else { return }
+        let subscriptions = plan.subscribe.map { Subscription(filter: $0.filter, qos: QoS(clamping: $0.qos)) }
+        let started = environment.clock.now()
+        lastPacketAt = started
+        link.subscribe(subscriptions) { [self] codes in
+            let refused = zip(plan.subscribe, codes).filter { $0.1.isFailure }
+            for (subscription, code) in refused {
+                record(.subscribeRefused(filter: subscription.filter, reasonCode: code.rawValue))
+            }
+            if refused.isEmpty, codes.count == subscriptions.count {
+                record(.subscribed(filters: codes.count, subackNs: environment.clock.now() &- started))
+            }
+        }
+    }
+
+    private func publishBirth() {
+        guard let link, let birth = plan.birth else { return }
+        lastPacketAt = environment.clock.now()
+        link.publish(MQTTMessage(topic: birth.topic, payload: ByteBuffer(string: birth.payload),
+                                 qos: QoS(clamping: birth.qos), retain: birth.retain)) { _ in }
+    }
+
+    private func publishTelemetry(sequence: UInt64) {
+        guard let link, let telemetry = plan.telemetry, let template = profile.payload else { return }
+        let context = PayloadContext(clientID: plan.clientID, index: plan.index, group: plan.group)
+        let now = environment.eventLoop.now
+        let uptime = bootedAt.map { (now - $0).nanoseconds / 1_000_000 } ?? 0
+        let payload = template.render(
+            device: context, sequence: sequence, unixMillis: template.usesTimestamp ? Self.unixMillis() : 0,
+            uptimeMillis: uptime, random: &payloadRandom, allocator: ByteBufferAllocator())
+        sent &+= 1
+        lastSequence = sequence
+        environment.counters.messagesOut &+= 1
+        lastPacketAt = environment.clock.now()
+        let message = MQTTMessage(topic: telemetry.topic, payload: payload, qos: profile.telemetryQoS,
+                                  retain: telemetry.retain, properties: profile.telemetryProperties)
+        link.publish(message) { [self] ok in
+            guard ok else { return }
+            acked &+= 1
+            environment.counters.messagesAcked &+= 1
+        }
+    }
+
+    // MARK: link callbacks
+
+    /// Forwards a connection's callbacks to its device while it is the device's current connection.
+    private final class LinkCallbacks: DeviceLinkDelegate {
+        weak var device: VirtualDevice?
+        let generation: Int
+
+        init(device: VirtualDevice, generation: Int) {
+            self.device = device
+            self.generation = generation
+        }
+
+        private var current: VirtualDevice? {
+            guard let device, device.linkGeneration == generation, device.link != nil else { return nil }
+            return device
+        }
+
+        func linkConnected(info: MQTTConnAckInfo, timings: MQTTPhaseTimings) {
+            current?.linkConnected(info: info, timings: timings)
+        }
+
+        func linkFailed(stage: ConnectStage, error: MQTTClientError) {
+            current?.linkFailed(stage: stage, error: error)
+        }
+
+        func linkClosed(_ reason: MQTTCloseReason) {
+            current?.linkClosed(reason)
+        }
+    }
+
+    private func linkConnected(info: MQTTConnAckInfo, timings: MQTTPhaseTimings) {
+        record(.connected(
+            tcpNs: Self.nanoseconds(timings.tcpDuration) ?? 0,
+            tlsNs: Self.nanoseconds(timings.tlsDuration),
+            connackNs: Self.nanoseconds(timings.connAckDuration) ?? 0,
+            sessionPresent: info.sessionPresent))
+        handle(.connectSucceeded)
+    }
+
+    private func linkFailed(stage: ConnectStage, error: MQTTClientError) {
+        detachLink()
+        var reasonCode: UInt8?
+        if case .connectionRefused(let code, _) = error { reasonCode = code.rawValue }
+        record(.connectFailed(stage: stage, reason: error.description, reasonCode: reasonCode))
+        handle(.connectFailed)
+    }
+
+    private func linkClosed(_ reason: MQTTCloseReason) {
+        detachLink()
+        let (cause, detail) = Self.cause(of: reason, endingInProgress: endingInProgress)
+        endingInProgress = nil
+        record(.disconnected(cause: cause, detail: detail))
+        handle(.connectionLost)
+    }
+
+    // MARK: mapping
+
+    static func cause(of reason: MQTTCloseReason, endingInProgress: MQTTEnding?) -> (DisconnectCause, String?) {
+        switch reason {
+        case .ended(let ending):
+            return (cause(of: ending), nil)
+        case .failed(let error):
+            if let endingInProgress { return (cause(of: endingInProgress), error.description) }
+            switch error {
+            case .serverDisconnected(let code, _) where code == .sessionTakenOver:
+                return (.takenOver, error.description)
+            case .serverDisconnected, .closedByPeer:
+                return (.serverDisconnect, error.description)
+            case .keepAliveTimeout:
+                return (.keepAliveTimeout, error.description)
+            default:
+                return (.networkError, error.description)
+            }
+        }
+    }
+
+    static func cause(of ending: MQTTEnding) -> DisconnectCause {
+        switch ending {
+        case .graceful: .graceful
+        case .gracefulWithWill: .gracefulWithWill
+        case .abrupt: .abrupt
+        case .silent: .silent
+        }
+    }
+
+    static func ending(_ mode: DisconnectMode) -> DeviceFirmware.Ending {
+        switch mode {
+        case .abrupt: .abrupt
+        case .silent: .silent
+        case .graceful: .graceful
+        case .gracefulWithWill: .gracefulWithWill
+        }
+    }
+
+    static func faultKind(_ mode: DisconnectMode) -> FaultKind {
+        switch mode {
+        case .abrupt: .abrupt
+        case .silent: .silent
+        case .graceful: .graceful
+        case .gracefulWithWill: .gracefulWithWill
+        }
+    }
+
+    static func mqttEnding(_ ending: DeviceFirmware.Ending) -> MQTTEnding {
+        switch ending {
+        case .graceful: .graceful
+        case .gracefulWithWill: .gracefulWithWill
+        case .abrupt: .abrupt
+        case .silent: .silent
+        }
+    }
+
+    private static func nanoseconds(_ amount: TimeAmount?) -> UInt64? {
+        amount.map { UInt64(max($0.nanoseconds, 0)) }
+    }
+
+    private static func unixMillis() -> Int64 {
+        var spec = timespec()
+        clock_gettime(CLOCK_REALTIME, &spec)
+        return Int64(spec.tv_sec) * 1000 + Int64(spec.tv_nsec) / 1_000_000
+    }
+}

@@ -1,0 +1,133 @@
+import Ledger
+import MQTTClient
+import NIOCore
+import NIOPosix
+import Scenario
+
+/// A fleet of virtual devices for one plan, spread over an event loop group's loops, and the timeline
+/// that drives them. Thread-safe handle: every device lives on its own loop; commands hop to the
+/// device's loop once per step and shard, never per message.
+public final class Fleet: TimelineTarget, Sendable {
+    public let plan: Plan
+    /// Every device in `Plan.devices()` order (ordinal = position).
+    public let devices: [DevicePlan]
+    private let shards: [NIOLoopBound<DeviceShard>]
+    private let controlLoop: any EventLoop
+    private let timeline: NIOLoopBoundBox<TimelineExecutor?>
+    private let finishedPromise: EventLoopPromise<StopMode?>
+
+    /// Builds the devices on their loops (nothing connects until `start`). Blocks until built: call it
+    /// from outside the group's event loops.
+    init(plan: Plan, group: any EventLoopGroup, sink: any RunEventSink, clock: RunClock, links: any DeviceLinkFactory) throws {
+        self.plan = plan
+        let devices = plan.devices()
+        self.devices = devices
+        let loops = Array(group.makeIterator())
+        let profiles = Dictionary(uniqueKeysWithValues: plan.groups.map { ($0.name, DeviceProfile(group: $0)) })
+        var shards: [NIOLoopBound<DeviceShard>] = []
+        for (shardIndex, loop) in loops.enumerated() {
+            let mine = stride(from: shardIndex, to: devices.count, by: loops.count).map { devices[$0] }
+            let built = try loop.submit {
+                let environment = DeviceEnvironment(eventLoop: loop, sink: sink, clock: clock, links: links,
+                                                    connectTimeout: plan.broker.connectTimeout)
+                let shard = DeviceShard(environment: environment, seed: plan.seed)
+                shard.devices = mine.map {
+                    VirtualDevice(plan: $0, profile: profiles[$0.group]!, environment: environment, seed: plan.seed)
+                }
+                return NIOLoopBound(shard, eventLoop: loop)
+            }.wait()
+            shards.append(built)
+        }
+        self.shards = shards
+        controlLoop = loops[0]
+        timeline = NIOLoopBoundBox(nil, eventLoop: controlLoop)
+        finishedPromise = controlLoop.makePromise(of: StopMode?.self)
+        try controlLoop.submit {
+            self.timeline.value = TimelineExecutor(plan: plan, devices: devices, eventLoop: loops[0], sink: sink,
+                                                   clock: clock, target: self)
+        }.wait()
+    }
+
+    /// A fleet whose devices connect with `MQTTClient` to the plan's broker.
+    public convenience init(plan: Plan, group: any EventLoopGroup, sink: any RunEventSink, clock: RunClock,
+                            connections: FleetConnections) throws {
+        try self.init(plan: plan, group: group, sink: sink, clock: clock, links: connections)
+    }
+
+    /// Completes when the timeline is over: with the stop step's mode, or nil when it simply ran out.
+    public var timelineFinished: EventLoopFuture<StopMode?> { finishedPromise.futureResult }
+
+    /// Starts the timeline now.
+    public func start() {
+        controlLoop.execute { self.timeline.value?.start() }
+    }
+
+    /// Stops every device (`mode`), cancels what is left of the timeline, and completes once every
+    /// connection has closed or `grace` has passed.
+    public func stop(_ mode: StopMode, grace: Duration = .seconds(5)) -> EventLoopFuture<Void> {
+        controlLoop.execute {
+            self.timeline.value?.cancel()
+            self.finishedPromise.succeed(mode)
+        }
+        let stopped = shards.map { shard in
+            shard.eventLoop.submit { shard.value.stopAll(mode) }
+        }
+        let deadline = NIODeadline.now() + TimeAmount(grace)
+        return EventLoopFuture.andAllComplete(stopped, on: controlLoop).flatMap { self.waitForClose(until: deadline) }
+    }
+
+    private func waitForClose(until deadline: NIODeadline) -> EventLoopFuture<Void> {
+        let open = shards.map { shard in shard.eventLoop.submit { shard.value.openLinks } }
+        return EventLoopFuture.whenAllSucceed(open, on: controlLoop).flatMap { counts in
+            if counts.reduce(0, +) <= 0 || NIODeadline.now() >= deadline {
+                return self.controlLoop.makeSucceededVoidFuture()
+            }
+            return self.controlLoop.scheduleTask(in: .milliseconds(50)) {}.futureResult.flatMap {
+                self.waitForClose(until: deadline)
+            }
+        }
+    }
+
+    /// Live counts summed over every loop.
+    public func counters() -> EventLoopFuture<FleetCounters> {
+        let parts = shards.map { shard in shard.eventLoop.submit { shard.value.environment.counters.snapshot } }
+        return EventLoopFuture.whenAllSucceed(parts, on: controlLoop).map { $0.reduce(FleetCounters(), +) }
+    }
+
+    /// Per-device telemetry ground truth (sent, acked, last sequence), in ordinal order.
+    public func telemetryCounts() -> EventLoopFuture<[DeviceTelemetryCount]> {
+        let parts = shards.map { shard in shard.eventLoop.submit { shard.value.devices.map(\.telemetryCount) } }
+        let shardCount = shards.count
+        let total = devices.count
+        return EventLoopFuture.whenAllSucceed(parts, on: controlLoop).map { perShard in
+            (0..<total).map { ordinal in perShard[ordinal % shardCount][ordinal / shardCount] }
+        }
+    }
+
+    // MARK: TimelineTarget (called on the control loop)
+
+    public func perform(_ step: TimelineStep, on ordinals: [Int]) {
+        var local = Array(repeating: [(rank: Int, index: Int)](), count: shards.count)
+        for (rank, ordinal) in ordinals.enumerated() {
+            local[ordinal % shards.count].append((rank, ordinal / shards.count))
+        }
+        let selected = ordinals.count
+        for (shardIndex, shard) in shards.enumerated() where !local[shardIndex].isEmpty || step.action.isStop {
+            let mine = local[shardIndex]
+            shard.eventLoop.execute {
+                shard.value.perform(step.action, local: mine, selectedCount: selected)
+            }
+        }
+    }
+
+    public func timelineFinished(stoppedBy mode: StopMode?) {
+        finishedPromise.succeed(mode)
+    }
+}
+
+extension TimelineAction {
+    var isStop: Bool {
+        if case .stop = self { return true }
+        return false
+    }
+}

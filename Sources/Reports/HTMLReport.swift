@@ -1,0 +1,233 @@
+import Verification
+
+/// A single self-contained HTML file: inline CSS and SVG plots, no script and no
+/// network, so it can be archived with CI artifacts and opened anywhere.
+///
+/// Plots: connected devices over time (with injected faults marked), messages per
+/// second out and in, latency percentiles per phase, will-delivery latency per
+/// ending, and the timeline of injected faults. Every plot is an
+/// `<svg class="plot" id="…">`.
+public enum HTMLReport {
+    /// The ids of the plots, in page order (checked by the rendering test).
+    public static let plotIDs = ["connected", "messages", "latency", "wills", "faults"]
+
+    public static func render(_ report: RunReport) -> String {
+        let seconds = Double(report.durationNs) / 1_000_000_000
+        var html = """
+        <!DOCTYPE html>
+        <html lang="en"><head><meta charset="utf-8">
+        <title>fleet — \(escape(report.scenario.name))</title>
+        <style>
+        body { font: 14px/1.4 system-ui, sans-serif; margin: 24px; color: #222; max-width: 920px; }
+        h1 { font-size: 20px; } h2 { font-size: 16px; margin-top: 28px; border-bottom: 1px solid #ddd; }
+        table { border-collapse: collapse; margin: 8px 0; } td, th { padding: 3px 10px; border-bottom: 1px solid #eee; text-align: right; }
+        td:first-child, th:first-child { text-align: left; }
+        .pass { color: #17803d; font-weight: 600; } .fail { color: #c62828; font-weight: 600; }
+        .why { color: #555; font-size: 13px; text-align: left; }
+        svg .title { font-size: 13px; font-weight: 600; } svg .tick { font-size: 11px; fill: #555; } svg .axis { font-size: 11px; fill: #333; }
+        </style></head><body>
+        <h1>fleet run “\(escape(report.scenario.name))”</h1>
+        <p>Seed \(report.scenario.seed) · \(report.scenario.devices) devices · \(escape(Format.duration(report.durationNs)))\
+        \(report.endReason.map { " · " + escape($0) } ?? "") · schema \(escape(report.schema))</p>
+
+        """
+        html += verdictBanner(report)
+        html += expectationsTable(report)
+        html += "<h2>Connections</h2>\n" + connectedPlot(report, seconds: seconds) + connectionsTable(report)
+        html += "<h2>Messages</h2>\n" + messagesPlot(report, seconds: seconds) + telemetryTable(report)
+        html += "<h2>Latency</h2>\n" + latencyPlot(report) + latencyTable(report)
+        html += "<h2>Last wills</h2>\n" + willsPlot(report, seconds: seconds) + willsTable(report)
+        html += "<h2>Injected faults</h2>\n" + faultsPlot(report, seconds: seconds)
+        html += "</body></html>\n"
+        return html
+    }
+
+    private static func verdictBanner(_ report: RunReport) -> String {
+        let failed = report.expectations.filter { !$0.passed }.count
+        return failed == 0
+            ? "<p class=\"pass\">PASSED — \(report.expectations.count) expectations</p>\n"
+            : "<p class=\"fail\">FAILED — \(failed) of \(report.expectations.count) expectations</p>\n"
+    }
+
+    private static func expectationsTable(_ report: RunReport) -> String {
+        guard !report.expectations.isEmpty else { return "<p>No expectations stated.</p>\n" }
+        var out = "<h2>Expectations</h2>\n<table><tr><th>expectation</th><th>expected</th><th>actual</th><th>result</th></tr>\n"
+        for result in report.expectations {
+            out += "<tr><td>\(escape(result.name))</td><td>\(escape(result.expected))</td><td>\(escape(result.actual))</td>"
+            out += result.passed ? "<td class=\"pass\">pass</td></tr>\n" : "<td class=\"fail\">FAIL</td></tr>\n"
+            if !result.passed { out += "<tr><td class=\"why\" colspan=\"4\">\(escape(result.failure))</td></tr>\n" }
+        }
+        return out + "</table>\n"
+    }
+
+    private static func connectedPlot(_ report: RunReport, seconds: Double) -> String {
+        let points = report.series.connected.enumerated().map { (x: Double($0.offset), y: Double($0.element)) }
+        let markers = report.faults.map {
+            SVGChart.Marker(x: Double($0.at) / 1e9, label: "\($0.fault) ×\($0.devices)", color: color(forFault: $0.fault))
+        }
+        let chart = SVGChart(id: "connected", title: "Connected devices", xLabel: "run time (s)", yLabel: "devices")
+        return chart.lines([.init(name: "connected", color: "#1565c0", points: points)], markers: markers, xMax: seconds)
+    }
+
+    private static func messagesPlot(_ report: RunReport, seconds: Double) -> String {
+        var series: [SVGChart.Series] = []
+        if !report.series.published.isEmpty {
+            series.append(.init(name: "published (out)", color: "#ef6c00",
+                                points: report.series.published.enumerated().map { (Double($0.offset), Double($0.element)) }))
+        }
+        series.append(.init(name: "delivered (in)", color: "#2e7d32",
+                            points: report.series.delivered.enumerated().map { (Double($0.offset), Double($0.element)) }))
+        let chart = SVGChart(id: "messages", title: "Telemetry messages per second", xLabel: "run time (s)", yLabel: "msgs/s")
+        return chart.lines(series, xMax: seconds)
+    }
+
+    private static func latencyPlot(_ report: RunReport) -> String {
+        var chart = SVGChart(id: "latency", title: "Latency percentiles per phase (log scale)", xLabel: "", yLabel: "latency")
+        chart.logY = true
+        chart.yFormat = { Format.duration(UInt64($0)) }
+        let entries = report.latency
+        let pick: [(String, String, KeyPath<LatencySummary, UInt64>)] = [
+            ("p50", "#90caf9", \.p50Ns), ("p90", "#42a5f5", \.p90Ns), ("p99", "#1e88e5", \.p99Ns),
+            ("p99.9", "#1565c0", \.p999Ns), ("max", "#0d2c6b", \.maxNs),
+        ]
+        return chart.bars(
+            categories: entries.map(\.phase.title),
+            series: pick.map { name, color, path in (name, color, entries.map { Double($0.summary[keyPath: path]) }) }
+        )
+    }
+
+    private static func willsPlot(_ report: RunReport, seconds: Double) -> String {
+        var byJudgement: [WillJudgement: [(x: Double, y: Double)]] = [:]
+        for verdict in report.wills.verdicts {
+            guard let ended = verdict.endedAt, let latency = verdict.latencyNs else { continue }
+            byJudgement[verdict.judgement, default: []].append((Double(ended) / 1e9, Double(latency) / 1e6))
+        }
+        let series = WillJudgement.allCases.compactMap { judgement -> SVGChart.Series? in
+            guard let points = byJudgement[judgement] else { return nil }
+            return .init(name: judgement.rawValue, color: color(forJudgement: judgement), points: points)
+        }
+        let chart = SVGChart(id: "wills", title: "Will delivery latency by ending time", xLabel: "ending at run time (s)",
+                             yLabel: "latency (ms)")
+        return chart.lines(series, dots: true, xMax: seconds)
+    }
+
+    private static func faultsPlot(_ report: RunReport, seconds: Double) -> String {
+        var kinds: [String] = []
+        var marks: [String: [(x: Double, size: Int, title: String)]] = [:]
+        for fault in report.faults {
+            if marks[fault.fault] == nil { kinds.append(fault.fault) }
+            marks[fault.fault, default: []].append((Double(fault.at) / 1e9, fault.devices,
+                                                     "\(fault.fault) on \(fault.devices) device(s) at \(Format.duration(fault.at))"))
+        }
+        var lanes = kinds.map { (label: $0, color: color(forFault: $0), marks: marks[$0]!) }
+        lanes.insert((label: "steps", color: "#555",
+                      marks: report.steps.map { (Double($0.at) / 1e9, 1, "step \($0.index) \($0.action) (line \($0.line))") }), at: 0)
+        var chart = SVGChart(id: "faults", title: "Timeline of steps and injected faults", xLabel: "run time (s)", yLabel: "")
+        chart.height = Double(80 + 28 * lanes.count)
+        return chart.lanes(lanes, xMax: seconds)
+    }
+
+    private static func connectionsTable(_ report: RunReport) -> String {
+        let c = report.connections
+        var rows: [(String, String)] = [
+            ("attempts", "\(c.attempts)"), ("connected", "\(c.connects)"),
+            ("devices ever connected", "\(c.devicesEverConnected)"), ("connected at end", "\(c.connectedAtEnd)"),
+        ]
+        rows += c.failuresByReason.sorted { $0.value > $1.value }.map { ("failed: " + $0.key, "\($0.value)") }
+        rows += c.disconnectsByCause.sorted { $0.key < $1.key }.map { ("disconnects: " + $0.key, "\($0.value)") }
+        if c.subscribeRefused > 0 { rows.append(("subscriptions refused", "\(c.subscribeRefused)")) }
+        return table(rows)
+    }
+
+    private static func telemetryTable(_ report: RunReport) -> String {
+        let t = report.telemetry.total
+        var out = table([
+            ("sent (devices' count)", t.sent.map(String.init) ?? "unknown"), ("received", "\(t.delivered)"),
+            ("unique", "\(t.unique)"), ("lost", "\(t.lost)"), ("duplicated", "\(t.duplicates)"),
+            ("out of order", "\(t.outOfOrder)"), ("sequence restarts", "\(t.restarts)"),
+        ])
+        let worst = report.telemetry.irregular.prefix(10)
+        if !worst.isEmpty {
+            out += "<table><tr><th>device</th><th>lost</th><th>duplicated</th><th>out of order</th></tr>\n"
+            for device in worst {
+                out += "<tr><td>\(escape(device.device))</td><td>\(device.counts.lost)</td><td>\(device.counts.duplicates)</td>"
+                    + "<td>\(device.counts.outOfOrder)</td></tr>\n"
+            }
+            out += "</table>\n"
+        }
+        return out
+    }
+
+    private static func latencyTable(_ report: RunReport) -> String {
+        var out = "<table><tr><th>phase</th><th>count</th><th>p50</th><th>p90</th><th>p99</th><th>p99.9</th><th>max</th></tr>\n"
+        for entry in report.latency {
+            let s = entry.summary
+            out += "<tr><td>\(escape(entry.phase.title))</td><td>\(s.count)</td>"
+            for value in [s.p50Ns, s.p90Ns, s.p99Ns, s.p999Ns, s.maxNs] { out += "<td>\(escape(Format.duration(value)))</td>" }
+            out += "</tr>\n"
+        }
+        return out + "</table>\n"
+    }
+
+    private static func willsTable(_ report: RunReport) -> String {
+        var rows = WillJudgement.allCases.compactMap { judgement in
+            report.wills.counts[judgement.rawValue].map { (judgement.rawValue, "\($0)") }
+        }
+        rows.append(("retained status compared", "\(report.retainedStatus.checked)"))
+        rows.append(("retained status mismatched", "\(report.retainedStatus.failed)"))
+        var out = table(rows)
+        let bad = report.wills.verdicts.filter { [.missing, .late, .early, .unexpected, .duplicated].contains($0.judgement) }
+        if !bad.isEmpty {
+            out += "<table><tr><th>device</th><th>ending</th><th>verdict</th><th>why</th></tr>\n"
+            for verdict in bad.prefix(20) {
+                out += "<tr><td>\(escape(verdict.device))</td><td>\(escape(verdict.ending?.rawValue ?? "—"))</td>"
+                    + "<td class=\"fail\">\(escape(verdict.judgement.rawValue))</td><td class=\"why\">\(escape(verdict.reason))</td></tr>\n"
+            }
+            out += "</table>\n"
+        }
+        return out
+    }
+
+    private static func table(_ rows: [(String, String)]) -> String {
+        "<table>" + rows.map { "<tr><td>\(escape($0.0))</td><td>\(escape($0.1))</td></tr>" }.joined() + "</table>\n"
+    }
+
+    private static func color(forFault fault: String) -> String {
+        switch fault {
+        case "abrupt": "#c62828"
+        case "silent": "#6a1b9a"
+        case "graceful": "#2e7d32"
+        case "gracefulWithWill": "#00838f"
+        case "impostorStarted": "#ef6c00"
+        case "throttled", "unthrottled": "#795548"
+        case "certFault": "#ad1457"
+        default: "#546e7a"
+        }
+    }
+
+    private static func color(forJudgement judgement: WillJudgement) -> String {
+        switch judgement {
+        case .delivered: "#2e7d32"
+        case .late, .early: "#ef6c00"
+        case .missing, .unexpected, .duplicated: "#c62828"
+        case .absent, .undecided: "#9e9e9e"
+        }
+    }
+
+    /// Escapes text for HTML content and attributes.
+    static func escape(_ text: String) -> String {
+        var out = ""
+        out.reserveCapacity(text.utf8.count)
+        for character in text {
+            switch character {
+            case "&": out += "&amp;"
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "\"": out += "&quot;"
+            case "'": out += "&#39;"
+            default: out.append(character)
+            }
+        }
+        return out
+    }
+}

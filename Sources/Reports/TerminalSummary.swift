@@ -1,0 +1,97 @@
+import Verification
+
+/// The end-of-run summary printed on the terminal: connections, telemetry, wills,
+/// retained status, latency percentiles, every error kind and every expectation.
+public enum TerminalSummary {
+    public static func render(_ report: RunReport, style: TerminalStyle = .plain) -> String {
+        var lines: [String] = []
+        let scenario = report.scenario
+        lines.append(style.bold("fleet run \"\(scenario.name)\"") + " — seed \(scenario.seed), \(scenario.devices) devices, "
+            + "\(Format.duration(report.durationNs))" + (report.endReason.map { ", \($0)" } ?? ""))
+
+        let connections = report.connections
+        lines.append("")
+        lines.append(style.bold("Connections"))
+        var table = TextTable()
+        table.add(["attempts", String(connections.attempts)])
+        table.add(["connected", String(connections.connects)])
+        table.add(["devices ever connected", "\(connections.devicesEverConnected) of \(scenario.devices)"])
+        table.add(["connected at end", String(connections.connectedAtEnd)])
+        for (stage, count) in connections.failuresByStage.sorted(by: { $0.key < $1.key }) {
+            table.add(["failed at \(stage)", String(count)])
+        }
+        if connections.subscribeRefused > 0 { table.add(["subscriptions refused", String(connections.subscribeRefused)]) }
+        for (cause, count) in connections.disconnectsByCause.sorted(by: { $0.key < $1.key }) {
+            table.add(["disconnects: \(cause)", String(count)])
+        }
+        lines += table.render()
+        if !connections.failuresByReason.isEmpty {
+            lines.append("  errors:")
+            for (reason, count) in connections.failuresByReason.sorted(by: { ($0.value, $1.key) > ($1.value, $0.key) }) {
+                lines.append("    \(count) × \(reason)")
+            }
+        }
+
+        let telemetry = report.telemetry.total
+        lines.append("")
+        lines.append(style.bold("Telemetry") + " (\(report.telemetry.devices) devices, counted per device by sequence)")
+        table = TextTable()
+        table.add(["sent (devices' count)", telemetry.sent.map(String.init) ?? "unknown"])
+        table.add(["received", String(telemetry.delivered)])
+        table.add(["unique", String(telemetry.unique)])
+        table.add(["lost", String(telemetry.lost)])
+        table.add(["duplicated", String(telemetry.duplicates)])
+        table.add(["out of order", String(telemetry.outOfOrder)])
+        table.add(["sequence restarts", String(telemetry.restarts)])
+        if report.telemetry.unknownTopic > 0 { table.add(["unknown topic", String(report.telemetry.unknownTopic)]) }
+        if report.telemetry.unreadable > 0 { table.add(["no sequence in payload", String(report.telemetry.unreadable)]) }
+        lines += table.render()
+
+        lines.append("")
+        lines.append(style.bold("Last wills") + " (\(report.wills.verdicts.count) endings judged)")
+        if report.wills.counts.isEmpty {
+            lines.append("  none")
+        } else {
+            table = TextTable()
+            for judgement in WillJudgement.allCases {
+                if let count = report.wills.counts[judgement.rawValue] { table.add([judgement.rawValue, String(count)]) }
+            }
+            lines += table.render()
+        }
+        lines.append("  retained status: \(report.retainedStatus.checked) devices compared, \(report.retainedStatus.failed) mismatched")
+
+        lines.append("")
+        lines.append(style.bold("Latency"))
+        if report.latency.isEmpty {
+            lines.append("  no samples")
+        } else {
+            table = TextTable()
+            table.add(["phase", "count", "p50", "p90", "p99", "p99.9", "max"])
+            for entry in report.latency {
+                let summary = entry.summary
+                table.add([
+                    entry.phase.title, String(summary.count), Format.duration(summary.p50Ns), Format.duration(summary.p90Ns),
+                    Format.duration(summary.p99Ns), Format.duration(summary.p999Ns), Format.duration(summary.maxNs),
+                ])
+            }
+            lines += table.render()
+        }
+
+        lines.append("")
+        lines.append(style.bold("Expectations"))
+        if report.expectations.isEmpty {
+            lines.append("  none stated (add `expect:` to the scenario to turn numbers into pass/fail)")
+        }
+        for result in report.expectations {
+            let mark = result.passed ? style.pass("PASS") : style.fail("FAIL")
+            lines.append("  \(mark) \(result.name): expected \(result.expected), got \(result.actual)")
+            if !result.passed { lines.append("       " + result.failure) }
+        }
+        let failed = report.expectations.filter { !$0.passed }.count
+        lines.append("")
+        lines.append(failed == 0
+            ? style.pass("RESULT: PASSED") + " (\(report.expectations.count) expectations)"
+            : style.fail("RESULT: FAILED") + " (\(failed) of \(report.expectations.count) expectations failed)")
+        return lines.joined(separator: "\n") + "\n"
+    }
+}

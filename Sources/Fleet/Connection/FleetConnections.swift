@@ -1,64 +1,97 @@
+import DevicePKI
 import MQTTClient
 import NIOCore
 import NIOPosix
 import Scenario
 
-/// How the fleet's devices reach the broker: address, source addresses to bind, connect timeout.
-/// Opens one `MQTTDeviceLink` per connection attempt.
+/// How the fleet's devices reach the broker: address, TLS (one context per identity, built off the
+/// event loops and cached), source addresses to bind, connect timeout. Opens one `MQTTDeviceLink`
+/// per connection attempt through `MQTTConnector`.
 public struct FleetConnections: DeviceLinkFactory, Sendable {
     public var host: String
     public var port: Int
     public var sources: SourceAddressPlan
     public var connectTimeout: Duration
+    /// nil = plain TCP. Device identities are added per device from its credentials.
+    public var tls: TLSSettings?
     /// Seeds each link shaper's jitter.
     public var seed: UInt64
+    private let contexts: MQTTTLSContextCache
+    private let threadPool: NIOThreadPool
 
-    public init(host: String, port: Int, sources: SourceAddressPlan, connectTimeout: Duration, seed: UInt64) {
+    public init(host: String, port: Int, sources: SourceAddressPlan, connectTimeout: Duration, tls: TLSSettings?,
+                seed: UInt64, threadPool: NIOThreadPool = .singleton) {
         self.host = host
         self.port = port
         self.sources = sources
         self.connectTimeout = connectTimeout
+        self.tls = tls
         self.seed = seed
+        self.contexts = MQTTTLSContextCache()
+        self.threadPool = threadPool
     }
 
-    /// Plain TCP to the plan's broker, spreading devices over the planned source addresses.
-    public static func plan(_ plan: Plan, sources: SourceAddressPlan) throws(FleetLimitError) -> FleetConnections {
-        guard !plan.broker.tls else {
-            throw FleetLimitError(problem: "\(plan.broker.url): TLS brokers are not supported by fleet run yet",
-                                  hint: "use an mqtt:// listener")
+    /// The plan's broker, spreading devices over `sources`.
+    public static func plan(_ plan: Plan, sources: SourceAddressPlan) -> FleetConnections {
+        let broker = plan.broker
+        var tls: TLSSettings?
+        if broker.tls {
+            let verification: TLSSettings.Verification = switch broker.verification {
+            case .full: .fullVerification
+            case .noHostname: .noHostnameVerification
+            case .none: .none
+            }
+            tls = TLSSettings(caFiles: broker.caFile.map { [$0] } ?? [], serverName: broker.serverName,
+                              verification: verification)
         }
-        return FleetConnections(host: plan.broker.host, port: plan.broker.port, sources: sources,
-                                connectTimeout: plan.broker.connectTimeout, seed: plan.seed)
+        return FleetConnections(host: broker.host, port: broker.port, sources: sources,
+                                connectTimeout: broker.connectTimeout, tls: tls, seed: plan.seed)
     }
 
     func open(
         device: DevicePlan, configuration: MQTTConnectionConfiguration, certificateFault: CertFaultKind?,
         shape: LinkShape, on eventLoop: any EventLoop, delegate: any DeviceLinkDelegate
     ) -> any DeviceLink {
-        let shaper = LinkShapingHandler(shape: shape, random: SeededGenerator(seed: seed, stream: UInt64(device.ordinal) | 1 << 40))
-        let link = MQTTDeviceLink(configuration: configuration, shaper: shaper, eventLoop: eventLoop, delegate: delegate)
-        let maximumPacketSize = configuration.inboundPacketSizeLimit
-        let shaperBox = NIOLoopBound(shaper, eventLoop: eventLoop)
-        let linkBox = NIOLoopBound(link, eventLoop: eventLoop)
-        var bootstrap = ClientBootstrap(group: eventLoop)
-            .connectTimeout(TimeAmount(connectTimeout))
-            .channelInitializer { channel in
-                do {
-                    try channel.pipeline.syncOperations.addHandler(shaperBox.value)
-                    try channel.pipeline.syncOperations.addHandler(
-                        ByteToMessageHandler(MQTTFrameDecoder(maximumPacketSize: maximumPacketSize)))
-                    try channel.pipeline.syncOperations.addHandler(linkBox.value.handler)
-                    return channel.eventLoop.makeSucceededVoidFuture()
-                } catch {
-                    return channel.eventLoop.makeFailedFuture(error)
+        let link = MQTTDeviceLink(
+            configuration: configuration, eventLoop: eventLoop, delegate: delegate,
+            shaper: LinkShapingHandler(shape: shape,
+                                       random: SeededGenerator(seed: seed, stream: UInt64(device.ordinal) | 1 << 40)))
+        let endpoint = MQTTEndpoint(host: host, port: port, localAddress: sources.address(forDevice: device.ordinal),
+                                    connectTimeout: TimeAmount(connectTimeout))
+        let bound = NIOLoopBound(link, eventLoop: eventLoop)
+        guard let settings = tlsSettings(for: device, fault: certificateFault) else {
+            link.connect(to: endpoint, tls: nil)
+            return link
+        }
+        let contexts = self.contexts
+        threadPool.runIfActive(eventLoop: eventLoop) {
+            try contexts.context(for: settings)
+        }.assumeIsolatedUnsafeUnchecked().whenComplete { result in
+            switch result {
+            case .success(let context): bound.value.connect(to: endpoint, tls: context)
+            case .failure(let error): bound.value.failBeforeConnecting(.tlsConfiguration("\(error)"))
+            }
+        }
+        return link
+    }
+
+    /// The broker's TLS settings plus this device's identity (or the faulty one a `cert-fault` step
+    /// chose, from `<certs>/faults/<kind>/`, issued there with `fleet certs issue --fault <kind>`).
+    private func tlsSettings(for device: DevicePlan, fault: CertFaultKind?) -> TLSSettings? {
+        guard var settings = tls else { return nil }
+        if case .certificate(let files) = device.credentials {
+            settings.certificateChainFile = files.chain
+            settings.privateKeyFile = files.key
+            if let fault {
+                let devicesFolder = "/devices/" + device.clientID + "/"
+                let certs = String(files.chain.dropLast(devicesFolder.count + "chain.pem".count))
+                let store = DeviceIdentityStore(directory: certs + "/faults/" + fault.rawValue)
+                if let faulty = try? store.identity(forClientID: device.clientID) {
+                    settings.certificateChainFile = faulty.chainPath
+                    settings.privateKeyFile = faulty.keyPath
                 }
             }
-        if let source = sources.address(forDevice: device.ordinal),
-            let address = try? SocketAddress(ipAddress: source, port: 0)
-        {
-            bootstrap = bootstrap.bind(to: address)
         }
-        link.connect(bootstrap: bootstrap, host: host, port: port)
-        return link
+        return settings
     }
 }

@@ -13,7 +13,8 @@ final class MQTTDeviceLink: MQTTConnectionDelegate, DeviceLink {
     private let delegate: any DeviceLinkDelegate
     private let eventLoop: any EventLoop
     private let shaper: LinkShapingHandler
-    private let connectStarted: NIODeadline
+    private var channel: (any Channel)?
+    private var shaperInstalled = false
     private var active = false
     private var wasConnected = false
     private var reported = false
@@ -21,29 +22,39 @@ final class MQTTDeviceLink: MQTTConnectionDelegate, DeviceLink {
     private var publishCallbacks: [MQTTRequestID: (Bool) -> Void] = [:]
     private var subscribeCallbacks: [MQTTRequestID: ([ReasonCode]) -> Void] = [:]
 
-    init(configuration: MQTTConnectionConfiguration, shaper: LinkShapingHandler, eventLoop: any EventLoop,
-         delegate: any DeviceLinkDelegate) {
+    init(configuration: MQTTConnectionConfiguration, eventLoop: any EventLoop, delegate: any DeviceLinkDelegate,
+         shaper: LinkShapingHandler) {
         self.shaper = shaper
         self.eventLoop = eventLoop
         self.delegate = delegate
-        connectStarted = eventLoop.now
         handler = MQTTConnectionHandler(configuration: configuration, delegate: self)
     }
 
-    /// Connects; a connect that fails before the channel exists is reported as a TCP failure.
-    func connect(bootstrap: ClientBootstrap, host: String, port: Int) {
-        bootstrap.connect(host: host, port: port).assumeIsolatedUnsafeUnchecked().whenComplete { result in
-            switch result {
-            case .success:
+    /// Connects through `MQTTConnector`; its failures reach us as `didClose` before CONNACK.
+    func connect(to endpoint: MQTTEndpoint, tls: MQTTTLSContext?) {
+        MQTTConnector.connect(handler, to: endpoint, tls: tls, on: eventLoop)
+            .assumeIsolatedUnsafeUnchecked().whenSuccess { channel in
+                // Runs before channelActive, so a shaped link is in place before CONNECT is written.
+                self.channel = channel
                 self.active = true
+                if !self.shaper.currentShape.isUnshaped { self.installShaper() }
                 if let ending = self.endRequestedBeforeActive {
                     self.endRequestedBeforeActive = nil
                     self.handler.close(ending == .silent ? .abrupt : ending)
                 }
-            case .failure(let error):
-                self.report(failure: .tcp, .tcpConnectFailed(address: "\(host):\(port)", reason: "\(error)"))
             }
-        }
+    }
+
+    /// The connection could not even be attempted (e.g. the TLS identity did not load).
+    func failBeforeConnecting(_ error: MQTTClientError) {
+        report(failure: Self.stage(of: error), error)
+    }
+
+    /// The shaper goes first in the pipeline (next to the socket, below TLS); added only to links that
+    /// are shaped, so an idle unshaped device pays nothing for it.
+    private func installShaper() {
+        guard !shaperInstalled, let channel else { return }
+        shaperInstalled = (try? channel.pipeline.syncOperations.addHandler(shaper, position: .first)) != nil
     }
 
     // MARK: DeviceLink
@@ -73,6 +84,8 @@ final class MQTTDeviceLink: MQTTConnectionDelegate, DeviceLink {
     }
 
     func shape(_ shape: LinkShape) {
+        if !shaperInstalled && shape.isUnshaped { return }
+        installShaper()
         shaper.apply(shape)
     }
 
@@ -80,9 +93,7 @@ final class MQTTDeviceLink: MQTTConnectionDelegate, DeviceLink {
 
     func connection(_ connection: MQTTConnectionHandler, didConnect info: MQTTConnAckInfo) {
         wasConnected = true
-        var timings = connection.timings
-        timings.connectStarted = connectStarted
-        delegate.linkConnected(info: info, timings: timings)
+        delegate.linkConnected(info: info, timings: connection.timings)
     }
 
     func connection(_ connection: MQTTConnectionHandler, didComplete request: MQTTRequestID,

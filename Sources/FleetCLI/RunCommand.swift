@@ -1,0 +1,85 @@
+import ArgumentParser
+import Dispatch
+import Fleet
+import Foundation
+import Ledger
+import NIOCore
+import NIOPosix
+import Scenario
+
+/// `fleet run SCENARIO.yaml`: plays a scenario's timeline against its broker with thousands of
+/// virtual devices and writes the run's event ledger.
+struct RunCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run a scenario: spawn its devices, play its timeline of faults, write the event ledger."
+    )
+
+    @Argument(help: "The scenario file (YAML).")
+    var scenario: String
+
+    @Option(name: .long, help: "Where to write the event ledger (JSON lines). Default: runs/<name>-<time>.jsonl")
+    var events: String?
+
+    @Flag(name: .long, help: "Check the scenario and the limits, print what would run, connect nothing.")
+    var dryRun = false
+
+    @Option(name: .long, help: "Seconds between live status lines (0: none).")
+    var statusEvery: Double = 1
+
+    func run() async throws {
+        let plan: Plan
+        do {
+            plan = try ScenarioLoader.load(path: scenario)
+        } catch {
+            FileHandle.standardError.write(Data("\(error)\n".utf8))
+            throw ExitCode(2)
+        }
+        let devices = plan.devices()
+        let preflight: RunPreflight
+        do {
+            preflight = try RunPreflight.check(plan, devices: devices)
+        } catch {
+            FileHandle.standardError.write(Data("fleet run: \(error)\n".utf8))
+            throw ExitCode(3)
+        }
+        print(RunReport.preflight(plan, preflight))
+        if dryRun { return }
+
+        let path = events ?? RunReport.defaultLedgerPath(plan)
+        try FileManager.default.createDirectory(
+            atPath: (path as NSString).deletingLastPathComponent.isEmpty ? "." : (path as NSString).deletingLastPathComponent,
+            withIntermediateDirectories: true)
+        let ledger = try LedgerWriter(path: path)
+        let clock = RunClock()
+        ledger.record(RunEvent(at: clock.now(), kind: .runStarted(scenario: plan.name, seed: plan.seed, devices: devices.count)))
+
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: System.coreCount)
+        let fleet = try Fleet(plan: plan, group: group, sink: ledger, clock: clock,
+                              connections: .plan(plan, sources: preflight.sources))
+        let interruption = RunInterruption()
+        let signals = interruption.install { fleet.stop(.graceful).whenComplete { _ in } }
+        let live = RunLiveView(fleet: fleet, total: devices.count, clock: clock, every: statusEvery)
+        live.start(on: group.next())
+
+        fleet.start()
+        let stoppedBy = try await fleet.timelineFinished.get()
+        try await fleet.stop(stoppedBy ?? .graceful).get()
+        live.stop()
+        signals.forEach { $0.cancel() }
+
+        let counts = try await fleet.telemetryCounts().get()
+        for count in counts {
+            ledger.record(RunEvent(at: clock.now(), device: count.clientID, kind: .telemetrySummary(
+                sent: count.sent, acked: count.acked, lastSequence: count.lastSequence ?? 0)))
+        }
+        let counters = try await fleet.counters().get()
+        let reason: RunEndReason = interruption.happened ? .interrupted : .completed
+        ledger.record(RunEvent(at: clock.now(), kind: .runEnded(reason: reason)))
+        ledger.close()
+        try await group.shutdownGracefully()
+        print(RunReport.summary(plan: plan, counters: counters, counts: counts, live: live.figures, clock: clock,
+                                reason: reason, ledgerPath: path))
+        if reason == .interrupted { throw ExitCode(130) }
+    }
+}

@@ -1,0 +1,50 @@
+import Fleet
+import Foundation
+import Ledger
+import Scenario
+
+/// The text `fleet run` prints before and after a run.
+enum RunReport {
+    static func preflight(_ plan: Plan, _ preflight: RunPreflight) -> String {
+        var lines = [
+            "scenario \(plan.name) (seed \(plan.seed)) → \(plan.broker.url)",
+            "  devices \(preflight.devices), impostors \(preflight.impostors), observers \(preflight.observers); "
+                + "open files \(preflight.devices + preflight.impostors + preflight.observers + FileDescriptorBudget.spare)"
+                + " of \(preflight.budget.softLimit)",
+            "  source addresses: " + (preflight.sources.addresses.isEmpty ? "kernel's choice" : preflight.sources.addresses.joined(separator: ", ")),
+            "  timeline (\(plan.timeline.count) steps, \(plan.duration)):",
+        ]
+        for step in plan.timeline {
+            lines.append("    \(step.at)  \(step.action.keyword)  (line \(step.location.line))")
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    static func defaultLedgerPath(_ plan: Plan) -> String {
+        let stamp = Int(Date().timeIntervalSince1970)
+        let safeName = plan.name.map { $0.isLetter || $0.isNumber || $0 == "-" ? $0 : "_" }
+        return "runs/\(String(safeName))-\(stamp).jsonl"
+    }
+
+    static func summary(
+        plan: Plan, counters: FleetCounters, counts: [DeviceTelemetryCount], live: RunLiveView.Figures,
+        clock: RunClock, reason: RunEndReason, ledgerPath: String
+    ) -> String {
+        let elapsed = Double(clock.now()) / 1e9
+        let sent = counts.reduce(0) { $0 + $1.sent }
+        let acked = counts.reduce(0) { $0 + $1.acked }
+        let publishingSeconds = live.firstMessageAtNs.map { elapsed - Double($0) / 1e9 } ?? 0
+        var lines = ["run \(reason.rawValue) after \(String(format: "%.1f", elapsed)) s"]
+        if let allConnected = live.allConnectedAtNs {
+            lines.append(String(format: "  all %d devices connected at %.2f s", counts.count, Double(allConnected) / 1e9))
+        } else {
+            lines.append("  never all \(counts.count) devices connected at once")
+        }
+        lines.append("  telemetry sent \(sent), acknowledged \(acked)"
+            + (publishingSeconds > 0 ? String(format: ", %.0f msgs/s average, %.0f peak", Double(sent) / publishingSeconds,
+                                              live.peakMessagesPerSecond) : ""))
+        lines.append("  faults injected \(counters.faults)")
+        lines.append("  events: \(ledgerPath)")
+        return lines.joined(separator: "\n")
+    }
+}

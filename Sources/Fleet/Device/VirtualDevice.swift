@@ -139,14 +139,33 @@ final class VirtualDevice {
         environment.record(plan.clientID, kind)
     }
 
+    /// Actions waiting to run. An action can call back into the device synchronously (a connect that
+    /// fails at once); queueing keeps events strictly one after another, and the buffer is reused.
+    private var pendingActions: [DeviceFirmware.Action] = []
+    private var performing = false
+
     private func handle(_ event: DeviceFirmware.Event) {
         let before = firmware.phase.counterColumn
-        firmware.handle(event) { perform($0) }
+        firmware.handle(event) { pendingActions.append($0) }
         let after = firmware.phase.counterColumn
+        defer { drainActions() }
         if before != after, !isImpostor {
             if let before { environment.counters[keyPath: before] -= 1 }
             if let after { environment.counters[keyPath: after] += 1 }
         }
+    }
+
+    private func drainActions() {
+        guard !performing else { return }
+        performing = true
+        var next = 0
+        while next < pendingActions.count {
+            let action = pendingActions[next]
+            next += 1
+            perform(action)
+        }
+        pendingActions.removeAll(keepingCapacity: true)
+        performing = false
     }
 
     private func perform(_ action: DeviceFirmware.Action) {

@@ -40,7 +40,7 @@ public final class Fleet: TimelineTarget, Sendable {
         }
         self.shards = shards
         controlLoop = loops[0]
-        timeline = NIOLoopBoundBox(nil, eventLoop: controlLoop)
+        timeline = .makeEmptyBox(valueType: TimelineExecutor.self, eventLoop: controlLoop)
         finishedPromise = controlLoop.makePromise(of: StopMode?.self)
         try controlLoop.submit {
             self.timeline.value = TimelineExecutor(plan: plan, devices: devices, eventLoop: loops[0], sink: sink,

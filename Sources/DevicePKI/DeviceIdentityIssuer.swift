@@ -13,6 +13,7 @@ public enum DeviceIdentityIssuer {
         let error: PKIError?
     }
 
+    @discardableResult
     public static func issue(_ request: IssueRequest) async throws -> IssueSummary {
         let started = ContinuousClock.now
         let layout = PKILayout(directory: request.directory)

@@ -1,0 +1,108 @@
+import DevicePKI
+import Foundation
+import XCTest
+
+/// Identities under the test broker's root, presented to the real mosquitto on 127.0.0.1:8883
+/// (`require_certificate true`, `use_identity_as_username true`) with Debian's mosquitto_pub.
+final class MosquittoMutualTLSTests: XCTestCase {
+    private let pki = testBrokerPKI()
+    private var brokerLog: String { (pki as NSString).deletingLastPathComponent + "/mosquitto.log" }
+
+    /// An intermediate under the test root, with identities for `prefix` (healthy) and each fault.
+    private func makeIdentities(prefix: String, healthy: Int) async throws -> String {
+        let directory = try makeTemporaryDirectory(self) + "/Certs"
+        var options = CertificateAuthorityOptions(directory: directory)
+        options.existingRoot = .init(certificatePath: pki + "/root.pem", keyPath: pki + "/root.key")
+        try CertificateAuthoritySetup.create(options)
+        try await DeviceIdentityIssuer.issue(IssueRequest(
+            directory: directory, clientIDs: .pattern(try ClientIDPattern(prefix + "-{index:02}"), count: healthy, startIndex: 1)))
+        for fault in IdentityFault.allCases {
+            var request = IssueRequest(directory: directory, clientIDs: .list(["\(prefix)-\(fault.rawValue)"]))
+            request.fault = fault
+            try await DeviceIdentityIssuer.issue(request)
+        }
+        return directory
+    }
+
+    private func publish(_ clientID: String, store: DeviceIdentityStore) throws -> ProcessResult {
+        let files = try store.identity(forClientID: clientID)
+        return try runTool("mosquitto_pub", [
+            "-h", "127.0.0.1", "-p", "8883", "--cafile", pki + "/root.pem",
+            "--cert", files.chainPath, "--key", files.keyPath,
+            "-i", clientID, "-t", "devices/\(clientID)/x", "-m", "hi",
+        ])
+    }
+
+    /// Waits (bounded) until the broker log has a line containing every fragment, and returns it.
+    private func logLine(containing fragments: [String]) throws -> String? {
+        for _ in 0..<50 {
+            let log = try String(contentsOfFile: brokerLog, encoding: .utf8)
+            if let line = log.split(separator: "\n").last(where: { line in fragments.allSatisfy { line.contains($0) } }) {
+                return String(line)
+            }
+            Thread.sleep(forTimeInterval: 0.1)
+        }
+        return nil
+    }
+
+    func testBrokerAcceptsEachDeviceWithItsCNAsUsername() async throws {
+        let prefix = "pki-mtls-" + UUID().uuidString.prefix(8).lowercased()
+        let store = DeviceIdentityStore(directory: try await makeIdentities(prefix: prefix, healthy: 3))
+        for index in 1...3 {
+            let id = "\(prefix)-0\(index)"
+            let result = try publish(id, store: store)
+            XCTAssertEqual(result.status, 0, result.output)
+            let line = try logLine(containing: ["New client connected", " as \(id) ", "u'\(id)'"])
+            XCTAssertNotNil(line, "no 'New client connected … as \(id) (… u'\(id)')' in \(brokerLog)")
+        }
+    }
+
+    func testBrokerRefusesForeignExpiredAndIncompleteChains() async throws {
+        let prefix = "pki-refused-" + UUID().uuidString.prefix(8).lowercased()
+        let store = DeviceIdentityStore(directory: try await makeIdentities(prefix: prefix, healthy: 1))
+        let refused: [IdentityFault] = [.foreignCA, .expired, .notYetValid, .noIntermediate]
+        for fault in refused {
+            let result = try publish("\(prefix)-\(fault.rawValue)", store: store)
+            XCTAssertNotEqual(result.status, 0, "\(fault.rawValue) was accepted: \(result.output)")
+        }
+        // A healthy device after them is logged; none of the refused ones ever is.
+        let healthy = "\(prefix)-01"
+        XCTAssertEqual(try publish(healthy, store: store).status, 0)
+        XCTAssertNotNil(try logLine(containing: [" as \(healthy) "]))
+        let log = try String(contentsOfFile: brokerLog, encoding: .utf8)
+        for fault in refused {
+            XCTAssertFalse(log.contains(" as \(prefix)-\(fault.rawValue) "), "\(fault.rawValue) connected")
+        }
+    }
+
+    /// The TLS alert the broker sends says why it refused: openssl s_client shows it.
+    func testBrokerRefusalsNameTheReason() async throws {
+        let prefix = "pki-alert-" + UUID().uuidString.prefix(8).lowercased()
+        let store = DeviceIdentityStore(directory: try await makeIdentities(prefix: prefix, healthy: 1))
+        let expected: [(IdentityFault, String)] = [
+            (.expired, "alert certificate expired"),
+            (.foreignCA, "alert unknown ca"),
+            (.noIntermediate, "alert unknown ca"),
+            (.notYetValid, "alert bad certificate"),
+        ]
+        for (fault, alert) in expected {
+            let files = try store.identity(forClientID: "\(prefix)-\(fault.rawValue)")
+            let result = try runTool("timeout", [
+                "10", "openssl", "s_client", "-connect", "127.0.0.1:8883", "-CAfile", pki + "/root.pem",
+                "-cert", files.chainPath, "-cert_chain", files.chainPath, "-key", files.keyPath, "-ign_eof", "-quiet",
+            ])
+            XCTAssertTrue(result.output.contains(alert), "\(fault.rawValue): \(result.output)")
+        }
+    }
+
+    func testCNMismatchConnectsUnderTheWrongUsername() async throws {
+        let prefix = "pki-cn-" + UUID().uuidString.prefix(8).lowercased()
+        let store = DeviceIdentityStore(directory: try await makeIdentities(prefix: prefix, healthy: 1))
+        let id = "\(prefix)-cn-mismatch"
+        let result = try publish(id, store: store)
+        XCTAssertEqual(result.status, 0, result.output)
+        let line = try logLine(containing: [" as \(id) "])
+        XCTAssertNotNil(line)
+        XCTAssertTrue(line?.contains("u'\(IdentityFault.mismatchedCommonName(for: id))'") == true, line ?? "")
+    }
+}

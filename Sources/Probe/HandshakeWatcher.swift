@@ -14,15 +14,17 @@ final class HandshakeWatcher: ChannelInboundHandler, @unchecked Sendable {
     struct ClosedAfterHandshake: Error {}
 
     // Touched only on the channel's event loop.
-    private var handshakeDone = false
+    private var negotiatedVersion: TLSVersion??
     private var failure: (any Error)?
-    private var waiters: [EventLoopPromise<Void>] = []
+    private var waiters: [EventLoopPromise<TLSVersion?>] = []
     private var closeWaiters: [EventLoopPromise<Void>] = []
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if case TLSUserEvent.handshakeCompleted = event {
-            handshakeDone = true
-            waiters.forEach { $0.succeed() }
+            // Read now: a broker that rejects our certificate closes the pipeline moments later.
+            let version = try? context.pipeline.syncOperations.handler(type: NIOSSLClientHandler.self).tlsVersion
+            negotiatedVersion = .some(version)
+            waiters.forEach { $0.succeed(version) }
             waiters.removeAll()
         }
         context.fireUserInboundEventTriggered(event)
@@ -40,18 +42,20 @@ final class HandshakeWatcher: ChannelInboundHandler, @unchecked Sendable {
 
     private func fail(_ error: any Error) {
         if failure == nil { failure = error }
-        let everyone = waiters + closeWaiters
+        let error = failure!
+        waiters.forEach { $0.fail(error) }
+        closeWaiters.forEach { $0.fail(error) }
         waiters.removeAll()
         closeWaiters.removeAll()
-        everyone.forEach { $0.fail(failure!) }
     }
 
-    /// Succeeds when the handshake completes; fails with the TLS error, or `TimedOut`.
-    func handshake(on loop: any EventLoop, timeout: TimeAmount) -> EventLoopFuture<Void> {
+    /// Succeeds with the negotiated TLS version when the handshake completes; fails with the TLS
+    /// error, or `TimedOut`.
+    func handshake(on loop: any EventLoop, timeout: TimeAmount) -> EventLoopFuture<TLSVersion?> {
         loop.flatSubmit {
+            if let version = self.negotiatedVersion { return loop.makeSucceededFuture(version) }
             if let failure = self.failure { return loop.makeFailedFuture(failure) }
-            if self.handshakeDone { return loop.makeSucceededVoidFuture() }
-            let promise = loop.makePromise(of: Void.self)
+            let promise = loop.makePromise(of: TLSVersion?.self)
             self.waiters.append(promise)
             loop.scheduleTask(in: timeout) { promise.fail(TimedOut()) }
             return promise.futureResult

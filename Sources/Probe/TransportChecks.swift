@@ -72,9 +72,7 @@ struct TransportChecks: Sendable {
                 }
             }.connect(to: address).get()
             defer { channel.close(promise: nil) }
-            try await watcher.handshake(on: channel.eventLoop, timeout: timeout).get()
-            let version = try await channel.pipeline.handler(type: NIOSSLClientHandler.self)
-                .map { $0.tlsVersion.map(Self.name) ?? "TLS" }.get()
+            let version = try await watcher.handshake(on: channel.eventLoop, timeout: timeout).get().map(Self.name) ?? "TLS"
             if settings.certificateChainFile != nil {
                 try await watcher.quietPeriod(on: channel.eventLoop, length: alertWindow).get()
             }
@@ -102,14 +100,20 @@ struct TransportChecks: Sendable {
         }
     }
 
+    /// `127.0.0.1:1883` rather than NIO's `[IPv4]127.0.0.1/127.0.0.1:1883`.
+    static func show(_ address: SocketAddress) -> String {
+        guard let ip = address.ipAddress, let port = address.port else { return "\(address)" }
+        return ip.contains(":") ? "[\(ip)]:\(port)" : "\(ip):\(port)"
+    }
+
     static func diagnoseTCP(_ error: any Error, address: SocketAddress, timeout: TimeAmount) -> Diagnosis {
         if let io = error as? IOError {
             switch io.errnoCode {
             case ECONNREFUSED:
-                return Diagnosis(problem: "connection refused: nothing listens on \(address)",
+                return Diagnosis(problem: "connection refused: nothing listens on \(Self.show(address))",
                                  hint: "is the broker running, and is this its port? (mosquitto: the 'listener' line)")
             case ENETUNREACH, EHOSTUNREACH:
-                return Diagnosis(problem: "no route to \(address)", hint: "check the address and the network")
+                return Diagnosis(problem: "no route to \(Self.show(address))", hint: "check the address and the network")
             case EADDRNOTAVAIL:
                 return Diagnosis(problem: "the source address is not usable here (\(io))",
                                  hint: "bind to an address of this machine, e.g. one in 127.0.0.0/8")
@@ -118,10 +122,10 @@ struct TransportChecks: Sendable {
             }
         }
         if case ChannelError.connectTimeout = error {
-            return Diagnosis(problem: "no answer from \(address) within \(timeout.nanoseconds / 1_000_000) ms",
+            return Diagnosis(problem: "no answer from \(Self.show(address)) within \(timeout.nanoseconds / 1_000_000) ms",
                              hint: "a firewall may drop the packets, or the host is down")
         }
-        return Diagnosis(problem: "TCP connect to \(address) failed: \(error)", hint: "check the address and port")
+        return Diagnosis(problem: "TCP connect to \(Self.show(address)) failed: \(error)", hint: "check the address and port")
     }
 
     static func diagnoseTLS(_ error: any Error, settings: TLSSettings, address: SocketAddress, timeout: TimeAmount) -> Diagnosis {

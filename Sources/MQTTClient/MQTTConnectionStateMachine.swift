@@ -9,7 +9,7 @@ import NIOCore
 /// a DISCONNECT with 0x81/0x82/…; nothing the server sends can crash the process.
 public struct MQTTConnectionStateMachine {
     /// What the handler must do after an input.
-    public enum Action {
+    public enum Action: Equatable {
         case none
         /// Write and flush one packet.
         case write(MQTTPacket)

@@ -93,6 +93,15 @@ let package = Package(
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ]
         ),
+        // Observer connections: subscribe before the devices start, feed every delivery to the verdicts.
+        .target(
+            name: "Observation",
+            dependencies: [
+                "MQTTCore", "MQTTClient", "Scenario", "Ledger", "Verification", "Fleet",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
         // Terminal, JSON, JUnit and HTML reports.
         .target(
             name: "Reports",
@@ -105,7 +114,7 @@ let package = Package(
         .executableTarget(
             name: "FleetCLI",
             dependencies: [
-                "MQTTCore", "MQTTClient", "Probe", "DevicePKI", "Scenario", "Ledger", "Fleet", "Verification", "Reports",
+                "MQTTCore", "MQTTClient", "Probe", "DevicePKI", "Scenario", "Ledger", "Fleet", "Observation", "Verification", "Reports",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -131,6 +140,13 @@ let package = Package(
                 "Probe", "MQTTCore", "MQTTClient",
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
+            ]
+        ),
+        .testTarget(
+            name: "ObservationTests",
+            dependencies: [
+                "Observation", "Verification", "Scenario", "Ledger", "MQTTClient", "MQTTCore",
+                .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),
         .testTarget(name: "DevicePKITests", dependencies: ["DevicePKI"]),

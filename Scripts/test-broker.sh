@@ -2,6 +2,7 @@
 # Starts the mosquitto that the integration tests talk to, on loopback:
 #   1883 plain · 1884 plain with ACL (.ci/mosquitto/acl) · 8883 mTLS · 8884 server-only TLS.
 # Usage: Scripts/test-broker.sh start|stop|status   (state in .test-broker/, ignored by git)
+# start is idempotent: a broker that is already running is left alone.
 # The test PKI (root → intermediate → server and a few device identities) is made with openssl
 # so that the broker does not depend on the code under test.
 set -euo pipefail
@@ -45,23 +46,37 @@ make_pki() {
 }
 
 start() {
+  if status; then
+    echo "mosquitto $(cat "$dir/pid") already running (Scripts/test-broker.sh stop to stop it)"
+    return 0
+  fi
   make_pki
   sed -e "s|@PKI@|$pki|g" -e "s|@DIR@|$dir|g" -e "s|@SRC@|$src|g" "$src/.ci/mosquitto/mosquitto.conf.in" > "$dir/mosquitto.conf"
-  status >/dev/null 2>&1 && stop
   # mosquitto started as root drops to the 'mosquitto' user: let that user read the PKI and write the log.
   if [ "$(id -u)" = 0 ] && id mosquitto >/dev/null 2>&1; then chown -R mosquitto "$dir"; fi
   mosquitto -c "$dir/mosquitto.conf" -d
-  sleep 0.3
-  for _ in $(seq 1 50); do
-    (echo > /dev/tcp/127.0.0.1/1883) 2>/dev/null && break
+  for _ in $(seq 1 100); do
+    if pgrep -f "mosquitto -c $dir/mosquitto.conf" > "$dir/pid" && (echo > /dev/tcp/127.0.0.1/8884) 2>/dev/null; then
+      echo "mosquitto $(cat "$dir/pid") on 127.0.0.1:1883 (plain) 1884 (ACL) 8883 (mTLS) 8884 (TLS); PKI in $pki"
+      return 0
+    fi
     sleep 0.1
   done
-  pgrep -f "mosquitto -c $dir/mosquitto.conf" > "$dir/pid"
-  echo "mosquitto $(cat "$dir/pid") on 127.0.0.1:1883 (plain) 1884 (ACL) 8883 (mTLS) 8884 (TLS); PKI in $pki"
+  echo "mosquitto did not start; its log:" >&2
+  tail -20 "$dir/mosquitto.log" >&2
+  rm -f "$dir/pid"
+  return 1
 }
 
 stop() {
-  [ -f "$dir/pid" ] && kill "$(cat "$dir/pid")" 2>/dev/null || true
+  status || { rm -f "$dir/pid"; return 0; }
+  local pid
+  pid=$(cat "$dir/pid")
+  kill "$pid"
+  for _ in $(seq 1 100); do
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+  done
   rm -f "$dir/pid"
 }
 

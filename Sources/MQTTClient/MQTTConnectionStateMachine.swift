@@ -193,7 +193,8 @@ public struct MQTTConnectionStateMachine {
                     phase = .closing
                     return .close(writing: nil, abrupt: true)
                 }
-                return .scheduleTimer(at: min(pingDeadline, lastOutbound + keepAlive))
+                // One PINGREQ at a time: wait for its answer or its deadline.
+                return .scheduleTimer(at: pingDeadline)
             }
             let due = lastOutbound + keepAlive
             guard now >= due else { return .scheduleTimer(at: due) }

@@ -63,4 +63,16 @@ final class StateMachineKeepAliveTests: XCTestCase {
         harness.advance(by: .seconds(5))
         XCTAssertEqual(harness.machine.timerFired(now: harness.now), .writeAndScheduleTimer(.pingreq, at: harness.now + .seconds(5)))
     }
+
+    func testPingTimeoutLongerThanKeepAliveWaitsForTheOutstandingPing() throws {
+        var harness = StateMachineHarness { $0.keepAliveSeconds = 2; $0.pingTimeout = .seconds(5) }
+        try harness.connect()
+        harness.advance(by: .seconds(2))
+        XCTAssertEqual(harness.machine.timerFired(now: harness.now), .writeAndScheduleTimer(.pingreq, at: harness.now + .seconds(2)))
+        let pingDeadline = harness.now + .seconds(5)
+        harness.advance(by: .seconds(2))
+        XCTAssertEqual(harness.machine.timerFired(now: harness.now), .scheduleTimer(at: pingDeadline))
+        harness.advance(by: .seconds(3))
+        XCTAssertEqual(harness.machine.timerFired(now: harness.now), .close(writing: nil, abrupt: true))
+    }
 }

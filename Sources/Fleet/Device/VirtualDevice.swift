@@ -30,6 +30,8 @@ final class VirtualDevice {
     private var lastPacketAt: UInt64?
     /// Why the current connection is being closed by us, so its close is logged as that cause.
     private var endingInProgress: MQTTEnding?
+    /// An impostor with this device's client ID is running (a `duplicate-client-id` step).
+    var impostorActive = false
     private(set) var sent: UInt64 = 0
     private(set) var acked: UInt64 = 0
     private(set) var lastSequence: UInt64?
@@ -321,7 +323,13 @@ final class VirtualDevice {
 
     private func linkClosed(_ reason: MQTTCloseReason) {
         detachLink()
-        let (cause, detail) = Self.cause(of: reason, endingInProgress: endingInProgress)
+        var (cause, detail) = Self.cause(of: reason, endingInProgress: endingInProgress)
+        if cause == .serverDisconnect, impostorActive {
+            // Brokers that just close the old connection (MQTT 3.1.1, mosquitto 2.0 on MQTT 5 too) say
+            // nothing about why; the fleet knows an impostor holds this client ID.
+            cause = .takenOver
+            detail = (detail ?? "") + " (an impostor with this client ID is connecting)"
+        }
         endingInProgress = nil
         record(.disconnected(cause: cause, detail: detail))
         handle(.connectionLost)

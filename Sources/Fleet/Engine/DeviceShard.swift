@@ -92,9 +92,13 @@ final class DeviceShard {
         environment.record(device.plan.clientID, .faultInjected(
             fault: .impostorStarted,
             detail: "retries: \(spec.impostorRetries.map(String.init) ?? "forever"), every \(spec.every)"))
+        device.impostorActive = true
         impostor.powerOn()
         if let lifetime = spec.for {
-            later(lifetime) { impostor.stop(.graceful) }
+            later(lifetime) {
+                impostor.stop(.graceful)
+                device.impostorActive = false
+            }
         }
     }
 

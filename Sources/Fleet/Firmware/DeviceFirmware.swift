@@ -168,8 +168,9 @@ public struct DeviceFirmware: Sendable {
             }
 
         case (.telemetryDue, .online):
+            guard let interval = settings.telemetryInterval else { return }
             publish(count: 1, perform)
-            if let interval = settings.telemetryInterval { perform(.scheduleTelemetry(after: interval)) }
+            perform(.scheduleTelemetry(after: interval))
 
         case (.burst(let count), .online):
             if count > 0 { publish(count: count, perform) }

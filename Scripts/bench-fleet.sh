@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# Benchmark: one `fleet run` process driving N devices (default 19000) against its OWN mosquitto
+# (port 18830, max_connections -1, ulimit -n 20000; the shared test broker is left alone), spread over
+# source addresses 127.0.0.2–127.0.0.20, ramped at a paced rate. Prints time to all-connected,
+# telemetry msgs/s and resident memory per device.
+#   Scripts/bench-fleet.sh                 # 19000 devices, 500 connects/s, telemetry every 10 s, hold 30 s
+#   DEVICES=2000 RATE=1000 EVERY=5s HOLD=20 Scripts/bench-fleet.sh
+set -euo pipefail
+src=$(cd "$(dirname "$0")/.." && pwd)
+devices=${DEVICES:-19000}
+rate=${RATE:-500}          # connects per second during the ramp
+every=${EVERY:-10s}        # telemetry interval per device
+hold=${HOLD:-30}           # seconds to stay connected after the ramp
+port=${PORT:-18830}
+work=$(mktemp -d /tmp/bench-fleet.XXXXXX)
+trap 'kill "$broker_pid" 2>/dev/null || true' EXIT
+
+echo "== release build"
+(cd "$src" && swift build -c release --scratch-path .build-fleet --product fleet 2>&1 | tail -1)
+fleet="$src/.build-fleet/release/fleet"
+
+echo "== mosquitto on 127.0.0.1:$port (own instance, ulimit -n 20000)"
+cat > "$work/mosquitto.conf" <<CONF
+per_listener_settings true
+persistence false
+log_dest file $work/mosquitto.log
+log_type error
+log_type warning
+connection_messages false
+max_keepalive 65535
+set_tcp_nodelay true
+listener $port 127.0.0.1
+allow_anonymous true
+max_connections -1
+CONF
+(ulimit -n 20000 && exec mosquitto -c "$work/mosquitto.conf") &
+broker_pid=$!
+for _ in $(seq 1 50); do (echo > "/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.1; done
+
+ramp=$(awk -v n="$devices" -v r="$rate" 'BEGIN { printf "%.1f", n / r }')
+stop=$(awk -v a="$ramp" -v h="$hold" 'BEGIN { printf "%.1f", a + h }')
+sources=$(seq 2 20 | sed 's/^/127.0.0./' | paste -sd, - | sed 's/,/, /g')
+cat > "$work/bench.yaml" <<YAML
+name: bench-fleet
+seed: 1
+broker:
+  url: mqtt://127.0.0.1:$port
+  source-addresses: [$sources]
+groups:
+  - name: bench
+    count: $devices
+    client-id: "bench-{index:05}"
+    personality: custom
+    keepalive: 60s
+    telemetry: { topic: "bench/{clientId}/sequence", every: $every, qos: 1 }
+timeline:
+  - { at: 0s, ramp: { over: ${ramp}s } }
+  - { at: ${stop}s, stop: graceful }
+YAML
+
+echo "== fleet run: $devices devices, ramp ${ramp}s ($rate/s), hold ${hold}s, telemetry every $every"
+(ulimit -n 20000; exec "$fleet" run "$work/bench.yaml" --events "$work/events.jsonl" --status-every 5) \
+  > "$work/run.log" 2>&1 &
+fleet_pid=$!
+baseline=""; peak=0
+while kill -0 "$fleet_pid" 2>/dev/null; do
+  rss=$(awk '/VmRSS/ { print $2 }' "/proc/$fleet_pid/status" 2>/dev/null || echo 0)
+  [ -n "$rss" ] && [ "$rss" -gt 0 ] || { sleep 0.5; continue; }
+  [ -z "$baseline" ] && baseline=$rss
+  [ "$rss" -gt "$peak" ] && peak=$rss
+  sleep 0.5
+done
+wait "$fleet_pid" || { echo "fleet run failed:"; tail -20 "$work/run.log"; exit 1; }
+cat "$work/run.log"
+echo "== memory"
+awk -v p="$peak" -v b="$baseline" -v n="$devices" 'BEGIN {
+  printf "  fleet RSS peak %.1f MiB (at start %.1f MiB)\n", p / 1024, b / 1024
+  printf "  RSS per device: %.1f KiB (peak / devices), %.1f KiB (growth after start / devices)\n", p / n, (p - b) / n
+}'
+echo "  events: $work/events.jsonl ($(wc -l < "$work/events.jsonl") lines); broker log: $work/mosquitto.log"

@@ -20,9 +20,6 @@ public enum DeviceIdentityIssuer {
         let ids = ClientIDSequence(ids: request.clientIDs)
         try ids.validateShape()
         let validity = try ValidityPeriod.days(request.validityDays, from: request.now)
-        try SubjectFields(
-            commonName: "check", organization: request.organization, organizationalUnit: request.organizationalUnit
-        ).validate()
         guard SecureFiles.exists(layout.intermediateCertificate) else {
             throw PKIError.certificateAuthorityMissing(path: layout.intermediateCertificate)
         }
@@ -59,7 +56,7 @@ public enum DeviceIdentityIssuer {
         let elapsed = ContinuousClock.now - started
         return IssueSummary(
             count: written,
-            elapsedSeconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18,
+            elapsedSeconds: elapsed / .seconds(1),
             firstClientID: ids[0],
             lastClientID: ids[ids.count - 1],
             indexCSV: layout.indexCSV,
@@ -67,7 +64,7 @@ public enum DeviceIdentityIssuer {
         )
     }
 
-    /// Reads client IDs from a file, one per line; blank lines and lines starting with `#` are skipped.
+    /// Reads client IDs from a file, one per line, trimmed; blank lines and lines starting with `#` are skipped.
     public static func readClientIDs(fromFile path: String) throws -> [String] {
         var ids: [String] = []
         try IdentityIndex.forEachLine(path: path) { line, _ in

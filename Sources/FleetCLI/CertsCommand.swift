@@ -26,7 +26,7 @@ struct CertsDirectoryOption: ParsableArguments {
 struct CertsFailure: Error, CustomStringConvertible {
     let description: String
 
-    static func wrapping(_ body: () throws -> Void) throws {
-        do { try body() } catch let error as PKIError { throw CertsFailure(description: error.description) }
+    static func wrapping<Result>(_ body: () throws -> Result) throws -> Result {
+        do { return try body() } catch let error as PKIError { throw CertsFailure(description: error.description) }
     }
 }

@@ -47,7 +47,6 @@ struct CertsIssueCommand: AsyncParsableCommand {
     }
 
     private func makeRequest() throws -> IssueRequest {
-        var request: IssueRequest?
         try CertsFailure.wrapping {
             let clientIDs: IssueRequest.ClientIDs
             switch (idPattern, ids) {
@@ -61,16 +60,15 @@ struct CertsIssueCommand: AsyncParsableCommand {
             case (.some, .some):
                 throw CertsFailure(description: "use either --id-pattern or --ids, not both")
             }
-            var built = IssueRequest(directory: location.absolutePath, clientIDs: clientIDs)
-            built.keyAlgorithm = try KeyAlgorithm(parsing: keyType)
-            built.validityDays = days
-            built.organization = organization
-            built.organizationalUnit = organizationalUnit
-            built.includeSubjectAlternativeName = san
-            built.fault = try fault.map(IdentityFault.init(parsing:))
-            built.overwrite = force
-            request = built
+            var request = IssueRequest(directory: location.absolutePath, clientIDs: clientIDs)
+            request.keyAlgorithm = try KeyAlgorithm(parsing: keyType)
+            request.validityDays = days
+            request.organization = organization
+            request.organizationalUnit = organizationalUnit
+            request.includeSubjectAlternativeName = san
+            request.fault = try fault.map(IdentityFault.init(parsing:))
+            request.overwrite = force
+            return request
         }
-        return request!
     }
 }

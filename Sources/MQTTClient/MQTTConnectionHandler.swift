@@ -57,7 +57,7 @@ public final class MQTTConnectionHandler: ChannelDuplexHandler, NIOScheduledCall
     @discardableResult
     public func publish(_ message: MQTTMessage) throws(MQTTClientError) -> MQTTRequestID? {
         let (request, action) = try stateMachine.publish(message, now: now)
-        run(action)
+        try runRequest(action)
         return request
     }
 
@@ -66,14 +66,14 @@ public final class MQTTConnectionHandler: ChannelDuplexHandler, NIOScheduledCall
         _ subscriptions: [Subscription], properties: MQTTProperties = []
     ) throws(MQTTClientError) -> MQTTRequestID {
         let (request, action) = try stateMachine.subscribe(subscriptions, properties: properties, now: now)
-        run(action)
+        try runRequest(action)
         return request
     }
 
     /// Unsubscribes; `didComplete` reports the UNSUBACK reason codes.
     public func unsubscribe(_ filters: [String], properties: MQTTProperties = []) throws(MQTTClientError) -> MQTTRequestID {
         let (request, action) = try stateMachine.unsubscribe(filters, properties: properties, now: now)
-        run(action)
+        try runRequest(action)
         return request
     }
 
@@ -197,18 +197,45 @@ public final class MQTTConnectionHandler: ChannelDuplexHandler, NIOScheduledCall
         }
     }
 
+    /// Runs the action of a new request. A packet that cannot be encoded (a string with U+0000, a
+    /// property PUBLISH may not carry, …) fails only that request, by throwing here rather than
+    /// through the delegate, so callers never hear of a request before they know its identifier.
+    private func runRequest(_ action: MQTTConnectionStateMachine.Action) throws(MQTTClientError) {
+        guard case .write(let packet) = action, let context else {
+            run(action)
+            return
+        }
+        let buffer: ByteBuffer
+        do {
+            buffer = try encode(packet, allocator: context.channel.allocator)
+        } catch {
+            let failure = stateMachine.encodingFailed(packet, error)
+            if case .completeRequest(_, .failure(let requestError), let thenWrite) = failure {
+                if let thenWrite { write(thenWrite) }
+                throw requestError
+            }
+            run(failure)
+            throw MQTTClientError.encodingFailed(error)
+        }
+        context.writeAndFlush(wrapOutboundOut(buffer), promise: nil)
+    }
+
     /// Encodes into a buffer of exactly the packet's size and writes it.
     private func write(_ packet: MQTTPacket) {
         guard let context else { return }
-        let version = stateMachine.configuration.version
-        var buffer = context.channel.allocator.buffer(capacity: packet.encodedSize(version: version))
         do {
-            try packet.write(to: &buffer, version: version)
+            let buffer = try encode(packet, allocator: context.channel.allocator)
+            context.writeAndFlush(wrapOutboundOut(buffer), promise: nil)
         } catch {
-            run(stateMachine.errorCaught(.encodingFailed(error)))
-            return
+            run(stateMachine.encodingFailed(packet, error))
         }
-        context.writeAndFlush(wrapOutboundOut(buffer), promise: nil)
+    }
+
+    private func encode(_ packet: MQTTPacket, allocator: ByteBufferAllocator) throws(MQTTEncodeError) -> ByteBuffer {
+        let version = stateMachine.configuration.version
+        var buffer = allocator.buffer(capacity: packet.encodedSize(version: version))
+        try packet.write(to: &buffer, version: version)
+        return buffer
     }
 
     /// SO_LINGER 0 and a close issued below the TLS handler: no DISCONNECT, no close_notify, and the

@@ -331,6 +331,36 @@ public struct MQTTConnectionStateMachine {
         }
     }
 
+    /// `packet` could not be encoded (a caller-supplied value MQTT cannot carry). A request's packet
+    /// fails only that request and frees its identifier; any other packet ends the connection.
+    public mutating func encodingFailed(_ packet: MQTTPacket, _ error: MQTTEncodeError) -> Action {
+        let packetIdentifier: UInt16?
+        switch packet {
+        case .publish(let publish) where publish.qos == .atMostOnce:
+            return .none
+        case .publish(let publish):
+            packetIdentifier = publish.packetIdentifier
+        case .subscribe(let subscribe):
+            packetIdentifier = subscribe.packetIdentifier
+        case .unsubscribe(let unsubscribe):
+            packetIdentifier = unsubscribe.packetIdentifier
+        default:
+            packetIdentifier = nil
+        }
+        guard let packetIdentifier, let request = outbound.removeValue(forKey: packetIdentifier) else {
+            return errorCaught(.encodingFailed(error))
+        }
+        var next: MQTTPacket?
+        switch request {
+        case .publishAwaitingPubAck, .publishAwaitingPubRec, .publishAwaitingPubComp:
+            publishesInFlight -= 1
+            next = nextQueuedPublish()
+        case .subscribe, .unsubscribe:
+            next = nil
+        }
+        return .completeRequest(request.requestID, .failure(.encodingFailed(error)), thenWrite: next)
+    }
+
     /// The channel is being closed by its owner without one of the four endings; recorded so the
     /// report does not blame the broker.
     public mutating func closeRequestedByChannel() {

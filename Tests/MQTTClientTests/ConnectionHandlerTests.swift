@@ -200,4 +200,22 @@ final class ConnectionHandlerTests: XCTestCase {
         }
         XCTAssertEqual(delegate.closed, [.failed(.closedByPeer)])
     }
+
+    func testUnencodablePublishFailsOnlyThatRequest() throws {
+        try makeChannel()
+        try connect()
+        // Session Expiry Interval is not a PUBLISH property: the encoder refuses it.
+        let invalid = MQTTMessage(
+            topic: "devices/a", payload: ByteBuffer(), qos: .atLeastOnce, properties: [.sessionExpiryInterval(5)])
+        XCTAssertThrowsError(try handler.publish(invalid)) { error in
+            guard case .encodingFailed? = error as? MQTTClientError else { return XCTFail("\(error)") }
+        }
+        XCTAssertNil(try written())
+        XCTAssertTrue(channel.isActive)
+        XCTAssertEqual(handler.publishesInFlight, 0)
+        XCTAssertTrue(delegate.completed.isEmpty)
+        _ = try handler.publish(MQTTMessage(topic: "devices/a", payload: ByteBuffer(), qos: .atLeastOnce))
+        guard case .publish(let publish)? = try written() else { return XCTFail("no PUBLISH") }
+        XCTAssertEqual(publish.packetIdentifier, 2)
+    }
 }

@@ -258,4 +258,32 @@ final class StateMachineQoSTests: XCTestCase {
         let (_, action) = try harness.machine.publish(message, now: harness.now)
         XCTAssertEqual(writtenPublish(action)?.properties.isEmpty, true)
     }
+
+    func testUnencodableRequestFreesItsIdentifierAndReleasesTheQueue() throws {
+        var harness = StateMachineHarness()
+        try harness.connect(ConnAckPacket(properties: [.receiveMaximum(1)]))
+        let (first, action) = try harness.publish("devices/a", "1")
+        let (_, queued) = try harness.publish("devices/a", "2")
+        XCTAssertEqual(queued, .none)
+        let packet = try XCTUnwrap(writtenPacket(action))
+        let error = MQTTEncodeError(kind: .disallowedCodePoint, packetType: .publish)
+        guard case .completeRequest(let failed, .failure(.encodingFailed(error)), let next?) =
+            harness.machine.encodingFailed(packet, error),
+            case .publish(let released) = next
+        else { return XCTFail("request not failed") }
+        XCTAssertEqual(failed, first)
+        XCTAssertEqual(released.payload, ByteBuffer(string: "2"))
+        XCTAssertEqual(harness.machine.publishesInFlight, 1)
+        XCTAssertEqual(harness.machine.phase, .connected)
+    }
+
+    func testUnencodableConnectEndsTheConnection() {
+        var harness = StateMachineHarness()
+        guard case .writeAndScheduleTimer(let connect, _) = harness.machine.channelActive(now: harness.now) else {
+            return XCTFail("no CONNECT")
+        }
+        let error = MQTTEncodeError(kind: .disallowedCodePoint, packetType: .connect)
+        XCTAssertEqual(harness.machine.encodingFailed(connect, error), .close(writing: nil, abrupt: false))
+        XCTAssertEqual(harness.machine.channelInactive(), .reportClosed(.failed(.encodingFailed(error)), failedRequests: []))
+    }
 }

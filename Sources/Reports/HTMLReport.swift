@@ -61,12 +61,18 @@ public enum HTMLReport {
     }
 
     private static func connectedPlot(_ report: RunReport, seconds: Double) -> String {
-        let points = report.series.connected.enumerated().map { (x: Double($0.offset), y: Double($0.element)) }
+        // A step line: the count holds from one second to the next.
+        var points: [(x: Double, y: Double)] = []
+        for (second, count) in report.series.connected.enumerated() {
+            points.append((Double(second), Double(count)))
+            points.append((Double(second + 1), Double(count)))
+        }
         let markers = report.faults.map {
             SVGChart.Marker(x: Double($0.at) / 1e9, label: "\($0.fault) ×\($0.devices)", color: color(forFault: $0.fault))
         }
         let chart = SVGChart(id: "connected", title: "Connected devices", xLabel: "run time (s)", yLabel: "devices")
-        return chart.lines([.init(name: "connected", color: "#1565c0", points: points)], markers: markers, xMax: seconds)
+        return chart.lines([.init(name: "connected", color: "#1565c0", points: points)], markers: markers,
+                           xMax: max(seconds, Double(report.series.connected.count)))
     }
 
     private static func messagesPlot(_ report: RunReport, seconds: Double) -> String {
@@ -99,14 +105,18 @@ public enum HTMLReport {
     private static func willsPlot(_ report: RunReport, seconds: Double) -> String {
         var byJudgement: [WillJudgement: [(x: Double, y: Double)]] = [:]
         for verdict in report.wills.verdicts {
-            guard let ended = verdict.endedAt, let latency = verdict.latencyNs else { continue }
+            // A missing will is drawn at its deadline, so it stands out above the delivered ones.
+            let shown = verdict.judgement == .missing ? verdict.deadline.flatMap { deadline in
+                verdict.endedAt.map { deadline - min(deadline, $0) }
+            } : verdict.latencyNs
+            guard let ended = verdict.endedAt, let latency = shown else { continue }
             byJudgement[verdict.judgement, default: []].append((Double(ended) / 1e9, Double(latency) / 1e6))
         }
         let series = WillJudgement.allCases.compactMap { judgement -> SVGChart.Series? in
             guard let points = byJudgement[judgement] else { return nil }
             return .init(name: judgement.rawValue, color: color(forJudgement: judgement), points: points)
         }
-        let chart = SVGChart(id: "wills", title: "Will delivery latency by ending time", xLabel: "ending at run time (s)",
+        let chart = SVGChart(id: "wills", title: "Will delivery latency by ending time (missing: at the deadline)", xLabel: "ending at run time (s)",
                              yLabel: "latency (ms)")
         return chart.lines(series, dots: true, xMax: seconds)
     }

@@ -103,10 +103,11 @@ struct SVGChart {
     private func yBounds(_ values: [Double]) -> (Double, Double) {
         let top = max(values.max() ?? 1, logY ? 10 : 1)
         if logY {
-            let low = max(values.filter { $0 > 0 }.min() ?? 1, 1)
+            // Strictly below the smallest value, so that its bar has a height.
+            let low = max(values.filter { $0 > 0 }.min() ?? 1, 1) * 0.99
             return (floorPow10(low), ceilPow10(top))
         }
-        return (0, niceCeiling(top))
+        return (0, niceCeiling(top * 1.05))
     }
 
     private func sx(_ x: Double, _ range: (Double, Double)) -> Double {
@@ -161,13 +162,16 @@ struct SVGChart {
         return stride(from: 0.0, through: range.1 + step * 1e-9, by: step).map { $0 }
     }
 
+    /// Right-aligned on the title line, so it never covers the title or the data.
     private func legend(_ items: [(String, String)]) -> String {
+        guard items.count > 1 else { return "" }
+        let widths = items.map { 22 + Double($0.0.count) * 6.5 }
+        var x = left + plotWidth - widths.reduce(0, +)
         var out = ""
-        var x = left + 200
-        for (name, color) in items where items.count > 1 {
+        for ((name, color), width) in zip(items, widths) {
             out += "<rect x=\"\(f(x))\" y=\"7\" width=\"12\" height=\"10\" fill=\"\(color)\"/>"
             out += "<text x=\"\(f(x + 16))\" y=\"16\" class=\"tick\">\(escape(name))</text>"
-            x += 24 + Double(name.count) * 7
+            x += width
         }
         return out
     }

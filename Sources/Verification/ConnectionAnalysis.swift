@@ -29,6 +29,12 @@ public struct FaultMark: Codable, Sendable, Hashable {
     public var fault: String
     /// Devices it hit in that second.
     public var devices: Int
+
+    public init(at: UInt64, fault: String, devices: Int) {
+        self.at = at
+        self.fault = fault
+        self.devices = devices
+    }
 }
 
 /// A timeline step as executed.
@@ -37,6 +43,13 @@ public struct StepMark: Codable, Sendable, Hashable {
     public var index: Int
     public var action: String
     public var line: Int
+
+    public init(at: UInt64, index: Int, action: String, line: Int) {
+        self.at = at
+        self.index = index
+        self.action = action
+        self.line = line
+    }
 }
 
 /// Per-second series for the plots.

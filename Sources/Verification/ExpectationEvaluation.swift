@@ -12,7 +12,7 @@ public enum ExpectationEvaluation {
         public var wills: [WillVerdict]
         public var statusChecks: [StatusCheck]
         public var telemetryTotal: TelemetryCounts
-        public var telemetryByDevice: [DeviceTelemetry]
+        public var telemetryByDevice: [DeviceTelemetryCounts]
         public var latency: LatencyBook
         public var connections: ConnectionStats
         public var deviceCount: Int
@@ -24,7 +24,7 @@ public enum ExpectationEvaluation {
 
         public init(
             wills: [WillVerdict], statusChecks: [StatusCheck], telemetryTotal: TelemetryCounts,
-            telemetryByDevice: [DeviceTelemetry], latency: LatencyBook, connections: ConnectionStats,
+            telemetryByDevice: [DeviceTelemetryCounts], latency: LatencyBook, connections: ConnectionStats,
             deviceCount: Int, neverConnected: [String], connackReasonCodes: [UInt8],
             devicesWithRefusedSubscriptions: [String], devicesWithSubscriptions: Int
         ) {

@@ -43,8 +43,11 @@ public struct LatencyHistogram: Sendable, Equatable {
     public var count: UInt64 { histogram.totalCount }
 
     /// The value at `percentile` (0…100), to the histogram's precision; 0 when empty.
+    /// The 100th percentile is the exact maximum (the HDR value would depend on how
+    /// the histogram was built, recorded or replayed, within its precision).
     public func valueAt(percentile: Double) -> UInt64 {
-        count == 0 ? 0 : histogram.valueAtPercentile(percentile)
+        if count == 0 { return 0 }
+        return percentile >= 100 ? exactMaxNs : histogram.valueAtPercentile(percentile)
     }
 
     /// p50, p90, p99, p99.9 and the exact maximum.

@@ -22,6 +22,11 @@ public struct PayloadScanner: Sendable {
     public struct Fields: Sendable, Hashable {
         public var sequence: UInt64
         public var timestamp: UInt64?
+
+        public init(sequence: UInt64, timestamp: UInt64? = nil) {
+            self.sequence = sequence
+            self.timestamp = timestamp
+        }
     }
 
     /// The fields of `payload`, or nil when it has no readable sequence.

@@ -124,7 +124,7 @@ public enum RunAnalysis {
     /// Per-device telemetry counts (devices with telemetry or with messages heard) and their sum.
     static func telemetry(
         devices: [DevicePlan], events: [RunEvent], trackers: [SequenceTracker]
-    ) -> (TelemetryCounts, [DeviceTelemetry]) {
+    ) -> (TelemetryCounts, [DeviceTelemetryCounts]) {
         var summaries: [String: (sent: UInt64, lastSequence: UInt64)] = [:]
         for event in events {
             if case .telemetrySummary(let sent, _, let last) = event.kind, let device = event.device {
@@ -132,13 +132,13 @@ public enum RunAnalysis {
             }
         }
         var total = TelemetryCounts()
-        var perDevice: [DeviceTelemetry] = []
+        var perDevice: [DeviceTelemetryCounts] = []
         for device in devices {
             let tracker = device.ordinal < trackers.count ? trackers[device.ordinal] : SequenceTracker()
             guard device.telemetry != nil || tracker.delivered > 0 else { continue }
             let counts = tracker.counts(deviceSummary: summaries[device.clientID])
             total = total + counts
-            perDevice.append(DeviceTelemetry(device: device.clientID, counts: counts))
+            perDevice.append(DeviceTelemetryCounts(device: device.clientID, counts: counts))
         }
         return (total, perDevice)
     }

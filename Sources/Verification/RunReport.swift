@@ -94,12 +94,12 @@ public struct TelemetrySection: Codable, Sendable, Hashable {
     /// Devices that published or were heard.
     public var devices: Int
     /// Devices with any loss, duplicate or reordering, worst first.
-    public var irregular: [DeviceTelemetry]
+    public var irregular: [DeviceTelemetryCounts]
     /// Messages on topics no device owns, and telemetry without a readable sequence.
     public var unknownTopic: UInt64
     public var unreadable: UInt64
 
-    public init(total: TelemetryCounts, devices: Int, irregular: [DeviceTelemetry], unknownTopic: UInt64, unreadable: UInt64) {
+    public init(total: TelemetryCounts, devices: Int, irregular: [DeviceTelemetryCounts], unknownTopic: UInt64, unreadable: UInt64) {
         self.total = total
         self.devices = devices
         self.irregular = irregular
@@ -108,9 +108,14 @@ public struct TelemetrySection: Codable, Sendable, Hashable {
     }
 }
 
-public struct DeviceTelemetry: Codable, Sendable, Hashable {
+public struct DeviceTelemetryCounts: Codable, Sendable, Hashable {
     public var device: String
     public var counts: TelemetryCounts
+
+    public init(device: String, counts: TelemetryCounts) {
+        self.device = device
+        self.counts = counts
+    }
 }
 
 public struct LatencyEntry: Codable, Sendable, Hashable {

@@ -22,6 +22,11 @@ public final class TopicDirectory: Sendable {
         /// The device's index in the plan (index into observers' tracker arrays).
         public var device: Int
         public var roles: Roles
+
+        public init(device: Int, roles: Roles) {
+            self.device = device
+            self.roles = roles
+        }
     }
 
     /// One topic to register.

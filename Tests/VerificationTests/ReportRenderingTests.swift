@@ -1,0 +1,106 @@
+import Foundation
+#if canImport(FoundationXML)
+import FoundationXML
+#endif
+import Reports
+import Verification
+import XCTest
+
+final class ReportRenderingTests: XCTestCase {
+    func testTerminalSummaryIsPlainWithoutTTYAndNamesFailures() {
+        let report = SyntheticRun.report()
+        let plain = TerminalSummary.render(report, style: .plain)
+        XCTAssertFalse(plain.contains("\u{1B}["))
+        XCTAssertTrue(plain.contains("FAIL wills.abrupt: expected delivered, got 1 delivered, 1 missing"), plain)
+        XCTAssertTrue(plain.contains("PASS latency.connack.p99"), plain)
+        XCTAssertTrue(plain.contains("1 × tls: certificate expired"), plain)
+        XCTAssertTrue(plain.contains("RESULT: FAILED (5 of 11 expectations failed)"), plain)
+        XCTAssertTrue(plain.split(separator: "\n").contains { $0.contains("phase") && $0.contains("p99.9") })
+        XCTAssertTrue(TerminalSummary.render(report, style: .ansi).contains("\u{1B}[31mFAIL\u{1B}[0m"))
+    }
+
+    func testJSONRoundTripsAndRefusesOtherSchemas() throws {
+        let report = SyntheticRun.report()
+        let data = try JSONReport.encode(report)
+        XCTAssertEqual(try JSONReport.decode(data), report)
+        let text = String(decoding: data, as: UTF8.self)
+        XCTAssertTrue(text.contains(#""schema" : "fleet-run-report/1""#), String(text.prefix(300)))
+        let other = text.replacingOccurrences(of: "fleet-run-report/1", with: "fleet-run-report/99")
+        XCTAssertThrowsError(try JSONReport.decode(Data(other.utf8))) { error in
+            XCTAssertEqual(error as? ReportError, .unknownSchema("fleet-run-report/99"))
+        }
+    }
+
+    func testMergingTwoReportsMergesHistogramsExactly() throws {
+        var first = SyntheticRun.report()
+        var second = SyntheticRun.report()
+        // Give the second run different connect latencies so the merge is not a doubling.
+        var extra = LatencyHistogram()
+        for value in 1...500 { extra.record(UInt64(value) * 7_919) }
+        second.latency = second.latency.map { entry in
+            entry.phase == .connack ? LatencyEntry(phase: .connack, histogram: extra) : entry
+        }
+        first = try JSONReport.decode(JSONReport.encode(first))
+        second = try JSONReport.decode(JSONReport.encode(second))
+
+        let merged = try ReportMerge.merge([first, second])
+        var expected = try LatencyHistogram(encoded: XCTUnwrap(first.latency.first { $0.phase == .connack }).histogram)
+        expected.merge(extra)
+        let connack = try XCTUnwrap(merged.latency.first { $0.phase == .connack })
+        XCTAssertEqual(try LatencyHistogram(encoded: connack.histogram), expected)
+        XCTAssertEqual(connack.summary.count, 4 + 500) // 4 CONNACKs in the ledger
+        XCTAssertEqual(merged.telemetry.lost, 2)
+        XCTAssertEqual(merged.wills["missing"], 2)
+        XCTAssertEqual(merged.expectationsFailed, 10)
+        XCTAssertThrowsError(try ReportMerge.merge([]))
+    }
+
+    func testJUnitHasOneCasePerExpectationWithFailures() throws {
+        let report = SyntheticRun.report()
+        let xml = JUnitReport.render(report)
+        XCTAssertEqual(xml.components(separatedBy: "<testcase ").count - 1, report.expectations.count)
+        XCTAssertEqual(xml.components(separatedBy: "<failure ").count - 1, 5)
+        XCTAssertTrue(xml.contains(#"tests="11" failures="5""#))
+        XCTAssertTrue(xml.contains("dev-02 is offline but status is &quot;online&quot;"), xml)
+        // Well-formed: Foundation's XML parser accepts it.
+        let parser = XMLParser(data: Data(xml.utf8))
+        XCTAssertTrue(parser.parse(), String(describing: parser.parserError))
+    }
+
+    func testHTMLIsSelfContainedWithEveryPlot() {
+        let html = HTMLReport.render(SyntheticRun.report())
+        for id in HTMLReport.plotIDs {
+            XCTAssertTrue(html.contains("<svg class=\"plot\" id=\"\(id)\""), "missing plot \(id)")
+        }
+        XCTAssertFalse(html.contains("<script"))
+        XCTAssertFalse(html.contains("http://") && !html.contains("xmlns=\"http://www.w3.org/2000/svg\""))
+        XCTAssertFalse(html.contains("src="))
+        XCTAssertFalse(html.contains("NaN"))
+        XCTAssertFalse(html.contains("inf"))
+        XCTAssertTrue(html.contains("FAILED — 5 of 11 expectations"))
+    }
+
+    func testHTMLOfAnEmptyRunStillRenders() {
+        let plan = Fixtures.plan([Fixtures.group(count: 1)])
+        let report = RunAnalysis.report(RunAnalysis.Inputs(plan: plan, events: [], observers: ObserverTotals(trackers: [])))
+        let html = HTMLReport.render(report)
+        XCTAssertEqual(html.components(separatedBy: "<svg class=\"plot\"").count - 1, HTMLReport.plotIDs.count)
+        XCTAssertFalse(html.contains("NaN"))
+    }
+
+    func testProgressLine() {
+        let snapshot = ProgressSnapshot(
+            elapsedNs: 75 * Fixtures.second, plannedNs: 300 * Fixtures.second, devices: 1000, connected: 950,
+            connecting: 30, down: 20, publishedPerSecond: 480.4, deliveredPerSecond: 12_345, faultsInjected: 50,
+            verdicts: ["delivered": 48, "missing": 2]
+        )
+        XCTAssertEqual(
+            ProgressLine.render(snapshot, style: .plain),
+            "[1:15/5:00] up 950/1000 · connecting 30 · down 20 · out 480/s · in 12.3k/s · faults 50 · wills: delivered 48 missing 2"
+        )
+        let tty = ProgressLine.render(snapshot, style: .ansi, width: 200)
+        XCTAssertTrue(tty.hasPrefix("\r[#####···············] 1:15/5:00 up 950/1000"), tty)
+        XCTAssertTrue(tty.hasSuffix("\u{1B}[K"))
+        XCTAssertLessThanOrEqual(ProgressLine.render(snapshot, style: .ansi, width: 60).count, 60 + 4)
+    }
+}

@@ -1,0 +1,200 @@
+import Ledger
+import Verification
+import XCTest
+
+final class WillVerdictTests: XCTestCase {
+    private typealias F = Fixtures
+    private let rules = WillRules(graceNs: 2 * Fixtures.second, silentDetectionFactor: 1.5)
+
+    private func judge(_ events: [RunEvent]) -> [WillVerdict] {
+        WillVerdicts.judge(events, rules: rules)
+    }
+
+    func testAbruptWithWillOnTimeIsDeliveredWithLatency() throws {
+        let verdicts = judge([
+            F.connected(F.s(1), "dev-01"),
+            F.fault(F.s(10), "dev-01", .abrupt),
+            F.disconnected(F.s(10), "dev-01", .abrupt),
+            F.will(F.s(10.25), "dev-01"),
+            F.end(F.s(30)),
+        ])
+        XCTAssertEqual(verdicts.count, 1)
+        let verdict = try XCTUnwrap(verdicts.first)
+        XCTAssertEqual(verdict.judgement, .delivered)
+        XCTAssertEqual(verdict.ending, .abrupt)
+        XCTAssertEqual(verdict.latencyNs, F.s(0.25))
+        XCTAssertEqual(verdict.deadline, F.s(12))
+    }
+
+    func testAbruptWithoutWillIsMissing() {
+        let verdicts = judge([F.connected(F.s(1), "dev-01"), F.fault(F.s(10), "dev-01", .abrupt), F.end(F.s(30))])
+        XCTAssertEqual(verdicts.map(\.judgement), [.missing])
+    }
+
+    func testRunEndingBeforeTheDeadlineIsUndecided() {
+        let verdicts = judge([F.connected(F.s(1), "dev-01"), F.fault(F.s(10), "dev-01", .abrupt), F.end(F.s(11))])
+        XCTAssertEqual(verdicts.map(\.judgement), [.undecided])
+    }
+
+    func testWillAfterTheDeadlineIsLate() {
+        let verdicts = judge([
+            F.connected(F.s(1), "dev-01"), F.fault(F.s(10), "dev-01", .abrupt), F.will(F.s(12.5), "dev-01"), F.end(F.s(30)),
+        ])
+        XCTAssertEqual(verdicts.map(\.judgement), [.late])
+        XCTAssertEqual(verdicts.first?.latencyNs, F.s(2.5))
+    }
+
+    func testSilentDeadlineCountsFromLastPacketWithKeepAlive() {
+        // Keep-alive 10 s: due 15 s after the last packet (at 8 s), deadline 25 s with grace.
+        func verdict(willAt: Double) -> WillJudgement? {
+            judge([
+                F.connected(F.s(1), "dev-01"),
+                F.fault(F.s(9), "dev-01", .silent, lastPacketAt: F.s(8), keepAlive: 10),
+                F.will(F.s(willAt), "dev-01"),
+                F.end(F.s(60)),
+            ]).first?.judgement
+        }
+        XCTAssertEqual(verdict(willAt: 23), .delivered)
+        XCTAssertEqual(verdict(willAt: 24.9), .delivered)
+        XCTAssertEqual(verdict(willAt: 25.1), .late)
+        let missing = judge([
+            F.connected(F.s(1), "dev-01"),
+            F.fault(F.s(9), "dev-01", .silent, lastPacketAt: F.s(8), keepAlive: 10),
+            F.end(F.s(60)),
+        ])
+        XCTAssertEqual(missing.first?.deadline, F.s(25))
+        XCTAssertEqual(missing.first?.judgement, .missing)
+    }
+
+    func testWillAfterGracefulDisconnectIsUnexpected() {
+        let verdicts = judge([
+            F.connected(F.s(1), "dev-01"),
+            F.fault(F.s(5), "dev-01", .graceful, expectWill: false),
+            F.disconnected(F.s(5), "dev-01", .graceful),
+            F.will(F.s(5.1), "dev-01"),
+            F.end(F.s(30)),
+        ])
+        XCTAssertEqual(verdicts.map(\.judgement), [.unexpected])
+        XCTAssertEqual(verdicts.first?.ending, .graceful)
+    }
+
+    func testGracefulWithoutWillIsAbsent() {
+        let verdicts = judge([
+            F.connected(F.s(1), "dev-01"), F.disconnected(F.s(5), "dev-01", .graceful), F.end(F.s(30)),
+        ])
+        XCTAssertEqual(verdicts.map(\.judgement), [.absent])
+        XCTAssertEqual(verdicts.first?.ending, .graceful)
+    }
+
+    func testWillForAConnectedDeviceWithNoEndingIsUnexpected() {
+        let verdicts = judge([F.connected(F.s(1), "dev-01"), F.will(F.s(3), "dev-01"), F.end(F.s(30))])
+        XCTAssertEqual(verdicts.map(\.judgement), [.unexpected])
+        XCTAssertNil(verdicts.first?.ending)
+    }
+
+    func testRetainedWillsPredateTheRunAndAreIgnored() {
+        let verdicts = judge([F.will(F.s(0.1), "dev-01", retained: true), F.connected(F.s(1), "dev-01"), F.end(F.s(30))])
+        XCTAssertEqual(verdicts, [])
+    }
+
+    func testTwoWillsForOneEndingAreDuplicated() {
+        let verdicts = judge([
+            F.connected(F.s(1), "dev-01"), F.fault(F.s(10), "dev-01", .abrupt),
+            F.will(F.s(10.1), "dev-01"), F.will(F.s(10.2), "dev-01"), F.end(F.s(30)),
+        ])
+        XCTAssertEqual(verdicts.map(\.judgement), [.duplicated])
+        XCTAssertEqual(verdicts.first?.wills, 2)
+    }
+
+    func testWillDelayHoldsTheWillBackAndEarlyWillFails() {
+        let early = judge([
+            F.connected(F.s(1), "dev-01"), F.fault(F.s(10), "dev-01", .abrupt, willDelay: 5),
+            F.will(F.s(11), "dev-01"), F.end(F.s(60)),
+        ])
+        XCTAssertEqual(early.map(\.judgement), [.early])
+        let onTime = judge([
+            F.connected(F.s(1), "dev-01"), F.fault(F.s(10), "dev-01", .abrupt, willDelay: 5),
+            F.will(F.s(15.3), "dev-01"), F.end(F.s(60)),
+        ])
+        XCTAssertEqual(onTime.map(\.judgement), [.delivered])
+        XCTAssertEqual(onTime.first?.deadline, F.s(17))
+    }
+
+    func testReconnectWithinWillDelayCancelsTheWill() {
+        let quiet = judge([
+            F.connected(F.s(1), "dev-01"), F.fault(F.s(10), "dev-01", .abrupt, willDelay: 5),
+            F.connected(F.s(12), "dev-01"), F.end(F.s(60)),
+        ])
+        XCTAssertEqual(quiet.map(\.judgement), [.absent])
+        XCTAssertTrue(quiet.first?.reason.contains("within its will delay") ?? false)
+        let published = judge([
+            F.connected(F.s(1), "dev-01"), F.fault(F.s(10), "dev-01", .abrupt, willDelay: 5),
+            F.connected(F.s(12), "dev-01"), F.will(F.s(15), "dev-01"), F.end(F.s(60)),
+        ])
+        XCTAssertEqual(published.map(\.judgement), [.unexpected])
+    }
+
+    func testReconnectAfterTheWillDelayDoesNotCancel() {
+        let verdicts = judge([
+            F.connected(F.s(1), "dev-01"), F.fault(F.s(10), "dev-01", .abrupt, willDelay: 5),
+            F.connected(F.s(16), "dev-01"), F.end(F.s(60)),
+        ])
+        XCTAssertEqual(verdicts.map(\.judgement), [.missing])
+    }
+
+    func testTakeoverCountsFromTheBrokerClosingTheOldConnection() {
+        let verdicts = judge([
+            F.connected(F.s(1), "dev-01"),
+            F.fault(F.s(20), "dev-01", .impostorStarted),
+            F.disconnected(F.s(20.4), "dev-01", .takenOver),
+            F.will(F.s(20.5), "dev-01"),
+            F.end(F.s(60)),
+        ])
+        XCTAssertEqual(verdicts.map(\.judgement), [.delivered])
+        XCTAssertEqual(verdicts.first?.ending, .takeover)
+        XCTAssertEqual(verdicts.first?.endedAt, F.s(20.4))
+        XCTAssertEqual(verdicts.first?.latencyNs, F.s(0.1))
+    }
+
+    func testTakeoverWithWillDelayAndQuickReconnectExpectsNoWill() {
+        let verdicts = judge([
+            F.connected(F.s(1), "dev-01"),
+            F.fault(F.s(20), "dev-01", .impostorStarted, willDelay: 10),
+            F.disconnected(F.s(20.1), "dev-01", .takenOver),
+            F.connected(F.s(23), "dev-01"),
+            F.end(F.s(60)),
+        ])
+        XCTAssertEqual(verdicts.map(\.judgement), [.absent])
+    }
+
+    func testDeviceWithoutWillHasNoWillDue() {
+        let verdicts = judge([
+            F.connected(F.s(1), "dev-01"), F.fault(F.s(10), "dev-01", .abrupt, expectWill: false), F.end(F.s(60)),
+        ])
+        XCTAssertEqual(verdicts.map(\.judgement), [.absent])
+    }
+
+    func testEachEndingIsJudgedSeparatelyAcrossReconnects() {
+        let verdicts = judge([
+            F.connected(F.s(1), "dev-01"),
+            F.fault(F.s(10), "dev-01", .abrupt), F.will(F.s(10.1), "dev-01"),
+            F.connected(F.s(15), "dev-01"),
+            F.fault(F.s(20), "dev-01", .abrupt),
+            F.connected(F.s(25), "dev-01"),
+            F.fault(F.s(30), "dev-01", .gracefulWithWill), F.will(F.s(30.05), "dev-01"),
+            F.event(F.s(30.06), "dev-02", .connecting(attempt: 1)),
+            F.end(F.s(60)),
+        ])
+        XCTAssertEqual(verdicts.map(\.judgement), [.delivered, .missing, .delivered])
+        XCTAssertEqual(verdicts.map(\.ending), [.abrupt, .abrupt, .gracefulWithWill])
+    }
+
+    func testUnplannedDisconnectAllowsOneWill() {
+        let verdicts = judge([
+            F.connected(F.s(1), "dev-01"), F.disconnected(F.s(5), "dev-01", .serverDisconnect),
+            F.will(F.s(5.1), "dev-01"), F.end(F.s(60)),
+        ])
+        XCTAssertEqual(verdicts.map(\.judgement), [.delivered])
+        XCTAssertEqual(verdicts.first?.ending, .unplanned)
+    }
+}

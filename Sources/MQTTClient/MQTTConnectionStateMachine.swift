@@ -124,7 +124,7 @@ public struct MQTTConnectionStateMachine {
         } catch {
             return decodingFailed(error)
         }
-        let action = packetReceived(packet, now: now)
+        let action = packetReceived(packet)
         switch action {
         case .write, .deliver(_, acknowledge: .some), .completeRequest(_, _, thenWrite: .some):
             lastOutbound = now
@@ -375,7 +375,7 @@ public struct MQTTConnectionStateMachine {
 
     // MARK: - Inbound packets
 
-    private mutating func packetReceived(_ packet: MQTTPacket, now: NIODeadline) -> Action {
+    private mutating func packetReceived(_ packet: MQTTPacket) -> Action {
         if phase == .awaitingConnAck {
             switch packet {
             case .connack(let connAck):

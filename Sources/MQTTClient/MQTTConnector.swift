@@ -75,7 +75,14 @@ public enum MQTTConnector {
                 return eventLoop.makeFailedFuture(failure)
             }
         }
-        return bootstrap.connect(host: endpoint.host, port: endpoint.port).flatMapError { error in
+        // An IP literal skips the resolver and Happy Eyeballs: no lookup per connection in a big fleet.
+        let connected: EventLoopFuture<any Channel>
+        if let address = try? SocketAddress(ipAddress: endpoint.host, port: endpoint.port) {
+            connected = bootstrap.connect(to: address)
+        } else {
+            connected = bootstrap.connect(host: endpoint.host, port: endpoint.port)
+        }
+        return connected.flatMapError { error in
             let failure = MQTTClientError(connectError: error, endpoint: endpoint)
             boundHandler.value.transportFailed(failure)
             return eventLoop.makeFailedFuture(failure)

@@ -8,10 +8,12 @@ public enum TopicRules {
 
     /// A name a PUBLISH may carry: non-empty, at most 65535 bytes, no U+0000, no wildcards.
     public static func validateTopicName(_ topic: String) throws(MQTTTopicError) {
-        try validateString(topic)
-        for byte in topic.utf8 where byte == plus || byte == hash {
-            throw .wildcardInTopicName
-        }
+        let length = topic.utf8.count
+        guard length > 0 else { throw .empty }
+        guard length <= Int(UInt16.max) else { throw .tooLong(bytes: length) }
+        let special = UTF8Validation.specialBytes(in: topic)
+        guard !special.contains(.null) else { throw .containsNullCharacter }
+        guard special.isDisjoint(with: [.plus, .hash]) else { throw .wildcardInTopicName }
     }
 
     /// A filter a SUBSCRIBE or UNSUBSCRIBE may carry: wildcards occupy whole levels and `#` only the last

@@ -40,8 +40,33 @@ enum UTF8Validation {
         return nil
     }
 
-    /// Whether a Swift string (always well-formed) contains U+0000, which MQTT forbids.
+    /// Bytes with a meaning in MQTT strings and topics.
+    struct SpecialBytes: OptionSet {
+        var rawValue: UInt8
+        static let null = SpecialBytes(rawValue: 1)
+        static let plus = SpecialBytes(rawValue: 2)
+        static let hash = SpecialBytes(rawValue: 4)
+    }
+
+    /// One pass over the string's contiguous UTF-8 (strings are always well-formed in Swift).
+    static func specialBytes(in string: String) -> SpecialBytes {
+        var string = string
+        return string.withUTF8 { bytes in
+            var found: SpecialBytes = []
+            for byte in bytes {
+                switch byte {
+                case 0: found.insert(.null)
+                case UInt8(ascii: "+"): found.insert(.plus)
+                case UInt8(ascii: "#"): found.insert(.hash)
+                default: continue
+                }
+            }
+            return found
+        }
+    }
+
+    /// Whether a string contains U+0000, which MQTT forbids.
     static func containsNull(_ string: String) -> Bool {
-        string.utf8.contains(0)
+        specialBytes(in: string).contains(.null)
     }
 }

@@ -15,7 +15,12 @@ struct WireWriter {
         let length = string.utf8.count
         guard length <= Int(UInt16.max) else { throw error(.stringTooLong(bytes: length)) }
         guard !UTF8Validation.containsNull(string) else { throw error(.disallowedCodePoint) }
-        buffer.writeInteger(UInt16(length))
+        Self.writeValidatedString(string, to: &buffer)
+    }
+
+    /// Writes a string already checked for length and U+0000 (topic rules check both).
+    private static func writeValidatedString(_ string: String, to buffer: inout ByteBuffer) {
+        buffer.writeInteger(UInt16(truncatingIfNeeded: string.utf8.count))
         buffer.writeString(string)
     }
 
@@ -37,7 +42,7 @@ struct WireWriter {
         } catch {
             throw self.error(.invalidTopicName(error))
         }
-        try writeString(topic, to: &buffer)
+        Self.writeValidatedString(topic, to: &buffer)
     }
 
     func writeTopicFilter(_ filter: String, to buffer: inout ByteBuffer) throws(MQTTEncodeError) {
@@ -46,6 +51,6 @@ struct WireWriter {
         } catch {
             throw self.error(.invalidTopicFilter(error))
         }
-        try writeString(filter, to: &buffer)
+        Self.writeValidatedString(filter, to: &buffer)
     }
 }

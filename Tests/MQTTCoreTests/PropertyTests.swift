@@ -76,6 +76,8 @@ final class PropertyTests: XCTestCase {
         for identifier in MQTTPropertyIdentifier.allKnown {
             let property = try XCTUnwrap(Self.sample(identifier), "\(identifier)")
             XCTAssertEqual(property.identifier, identifier)
+            XCTAssertEqual(property.wireType, identifier.wireType)
+            XCTAssertEqual(property.allowedPlacements, identifier.allowedPlacements)
             for placement in Self.singlePlacements where identifier.allowedPlacements.contains(placement) {
                 let packet = try XCTUnwrap(Self.carrier(placement, [property]))
                 assertRoundTrip(packet, .v5_0)
@@ -133,6 +135,24 @@ final class PropertyTests: XCTestCase {
         }
         XCTAssertNil(MQTTPropertyIdentifier(rawValue: 0x04).wireType)
         XCTAssertEqual(MQTTPropertyIdentifier(rawValue: 0x04).allowedPlacements, [])
+    }
+
+    func testPlacementsFollowTheSpecification() {
+        let acks: MQTTPropertyPlacement = [.puback, .pubrec, .pubrel, .pubcomp]
+        let expected: [(UInt8, MQTTPropertyPlacement)] = [
+            (0x01, [.publish, .will]), (0x02, [.publish, .will]), (0x03, [.publish, .will]), (0x08, [.publish, .will]),
+            (0x09, [.publish, .will]), (0x0B, [.publish, .subscribe]), (0x11, [.connect, .connack, .disconnect]),
+            (0x12, .connack), (0x13, .connack), (0x15, [.connect, .connack, .auth]), (0x16, [.connect, .connack, .auth]),
+            (0x17, .connect), (0x18, .will), (0x19, .connect), (0x1A, .connack), (0x1C, [.connack, .disconnect]),
+            (0x1F, acks.union([.connack, .suback, .unsuback, .disconnect, .auth])), (0x21, [.connect, .connack]),
+            (0x22, [.connect, .connack]), (0x23, .publish), (0x24, .connack), (0x25, .connack),
+            (0x26, acks.union([.connect, .connack, .publish, .will, .subscribe, .suback, .unsubscribe, .unsuback, .disconnect, .auth])),
+            (0x27, [.connect, .connack]), (0x28, .connack), (0x29, .connack), (0x2A, .connack),
+        ]
+        XCTAssertEqual(expected.count, MQTTPropertyIdentifier.allKnown.count)
+        for (raw, placements) in expected {
+            XCTAssertEqual(MQTTPropertyIdentifier(rawValue: raw).allowedPlacements, placements, "0x\(String(raw, radix: 16))")
+        }
     }
 
     func testDuplicatePropertyIsRejected() {

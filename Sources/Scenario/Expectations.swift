@@ -104,7 +104,8 @@ public struct LatencyExpectation: Sendable, Hashable {
     }
 }
 
-/// How many devices are connected when the run ends.
+/// How many devices are connected when the run ends: counted as the `stop` step begins (before it
+/// disconnects anyone), or after the last step when there is no `stop`.
 public enum ConnectedExpectation: Sendable, Hashable {
     case atLeast(Int)
     case atMost(Int)

@@ -59,7 +59,9 @@ enum Quantities {
             return "\(Int(nanoseconds / 60e9))m"
         }
         if nanoseconds.truncatingRemainder(dividingBy: 1e9) == 0 { return "\(Int(nanoseconds / 1e9))s" }
-        return "\(nanoseconds / 1e6)ms"
+        let milliseconds = nanoseconds / 1e6
+        if milliseconds == milliseconds.rounded() { return "\(Int(milliseconds))ms" }
+        return "\(milliseconds)ms"
     }
 }
 

@@ -22,6 +22,7 @@ fleet="$src/.build-fleet/release/fleet"
 echo "== mosquitto on 127.0.0.1:$port (own instance, ulimit -n 20000)"
 cat > "$work/mosquitto.conf" <<CONF
 per_listener_settings true
+user $(id -un)
 persistence false
 log_dest file $work/mosquitto.log
 log_type error
@@ -38,7 +39,8 @@ broker_pid=$!
 for _ in $(seq 1 50); do (echo > "/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.1; done
 
 ramp=$(awk -v n="$devices" -v r="$rate" 'BEGIN { printf "%.1f", n / r }')
-stop=$(awk -v a="$ramp" -v h="$hold" 'BEGIN { printf "%.1f", a + h }')
+settle=3   # seconds before the ramp: the process is up with every device built, none connected
+stop=$(awk -v s="$settle" -v a="$ramp" -v h="$hold" 'BEGIN { printf "%.1f", s + a + h }')
 sources=$(seq 2 20 | sed 's/^/127.0.0./' | paste -sd, - | sed 's/,/, /g')
 cat > "$work/bench.yaml" <<YAML
 name: bench-fleet
@@ -54,7 +56,7 @@ groups:
     keepalive: 60s
     telemetry: { topic: "bench/{clientId}/sequence", every: $every, qos: 1 }
 timeline:
-  - { at: 0s, ramp: { over: ${ramp}s } }
+  - { at: ${settle}s, ramp: { over: ${ramp}s } }
   - { at: ${stop}s, stop: graceful }
 YAML
 
@@ -62,19 +64,22 @@ echo "== fleet run: $devices devices, ramp ${ramp}s ($rate/s), hold ${hold}s, te
 (ulimit -n 20000; exec "$fleet" run "$work/bench.yaml" --events "$work/events.jsonl" --status-every 5) \
   > "$work/run.log" 2>&1 &
 fleet_pid=$!
-baseline=""; peak=0
+started=$(date +%s.%N); baseline=0; peak=0
 while kill -0 "$fleet_pid" 2>/dev/null; do
   rss=$(awk '/VmRSS/ { print $2 }' "/proc/$fleet_pid/status" 2>/dev/null || echo 0)
-  [ -n "$rss" ] && [ "$rss" -gt 0 ] || { sleep 0.5; continue; }
-  [ -z "$baseline" ] && baseline=$rss
+  [ -n "$rss" ] || rss=0
+  # Until shortly before the ramp, the highest RSS is the fleet with its devices built, none connected.
+  if awk -v s="$started" -v t="$(date +%s.%N)" -v w="$settle" 'BEGIN { exit !(t - s < w - 0.5) }'; then
+    [ "$rss" -gt "$baseline" ] && baseline=$rss
+  fi
   [ "$rss" -gt "$peak" ] && peak=$rss
-  sleep 0.5
+  sleep 0.25
 done
 wait "$fleet_pid" || { echo "fleet run failed:"; tail -20 "$work/run.log"; exit 1; }
 cat "$work/run.log"
 echo "== memory"
 awk -v p="$peak" -v b="$baseline" -v n="$devices" 'BEGIN {
-  printf "  fleet RSS peak %.1f MiB (at start %.1f MiB)\n", p / 1024, b / 1024
-  printf "  RSS per device: %.1f KiB (peak / devices), %.1f KiB (growth after start / devices)\n", p / n, (p - b) / n
+  printf "  fleet RSS peak %.1f MiB; before connecting (devices built) %.1f MiB\n", p / 1024, b / 1024
+  printf "  RSS per device: %.1f KiB (peak / devices); %.1f KiB per connected device (growth / devices)\n", p / n, (p - b) / n
 }'
 echo "  events: $work/events.jsonl ($(wc -l < "$work/events.jsonl") lines); broker log: $work/mosquitto.log"

@@ -59,9 +59,16 @@ public struct FleetConnections: DeviceLinkFactory, Sendable {
         let endpoint = MQTTEndpoint(host: host, port: port, localAddress: sources.address(forDevice: device.ordinal),
                                     connectTimeout: TimeAmount(connectTimeout))
         let bound = NIOLoopBound(link, eventLoop: eventLoop)
-        guard let settings = tlsSettings(for: device, fault: certificateFault) else {
+        let settings: TLSSettings
+        switch tlsSettings(for: device, fault: certificateFault) {
+        case nil:
             link.connect(to: endpoint, tls: nil)
             return link
+        case .failure(let error)?:
+            eventLoop.assumeIsolatedUnsafeUnchecked().execute { bound.value.failBeforeConnecting(error) }
+            return link
+        case .success(let found)?:
+            settings = found
         }
         let contexts = self.contexts
         threadPool.runIfActive(eventLoop: eventLoop) {
@@ -75,23 +82,26 @@ public struct FleetConnections: DeviceLinkFactory, Sendable {
         return link
     }
 
-    /// The broker's TLS settings plus this device's identity (or the faulty one a `cert-fault` step
-    /// chose, from `<certs>/faults/<kind>/`, issued there with `fleet certs issue --fault <kind>`).
-    private func tlsSettings(for device: DevicePlan, fault: CertFaultKind?) -> TLSSettings? {
+    /// The broker's TLS settings plus this device's identity, or the faulty one a `cert-fault` step
+    /// chose: `<certs>/faults/<kind>/devices/<clientId>/`, issued there beforehand with
+    /// `fleet certs issue --dir <certs>/faults/<kind> --fault <kind>`. nil = plain TCP.
+    private func tlsSettings(for device: DevicePlan, fault: CertFaultKind?) -> Result<TLSSettings, MQTTClientError>? {
         guard var settings = tls else { return nil }
-        if case .certificate(let files) = device.credentials {
-            settings.certificateChainFile = files.chain
-            settings.privateKeyFile = files.key
-            if let fault {
-                let devicesFolder = "/devices/" + device.clientID + "/"
-                let certs = String(files.chain.dropLast(devicesFolder.count + "chain.pem".count))
-                let store = DeviceIdentityStore(directory: certs + "/faults/" + fault.rawValue)
-                if let faulty = try? store.identity(forClientID: device.clientID) {
-                    settings.certificateChainFile = faulty.chainPath
-                    settings.privateKeyFile = faulty.keyPath
-                }
-            }
+        guard case .certificate(let files) = device.credentials else { return .success(settings) }
+        settings.certificateChainFile = files.chain
+        settings.privateKeyFile = files.key
+        guard let fault else { return .success(settings) }
+        let suffix = "/devices/" + device.clientID + "/chain.pem"
+        let certs = files.chain.hasSuffix(suffix) ? String(files.chain.dropLast(suffix.count)) : "."
+        let faultDirectory = certs + "/faults/" + fault.rawValue
+        do {
+            let faulty = try DeviceIdentityStore(directory: faultDirectory).identity(forClientID: device.clientID)
+            settings.certificateChainFile = faulty.chainPath
+            settings.privateKeyFile = faulty.keyPath
+            return .success(settings)
+        } catch {
+            return .failure(.tlsConfiguration(
+                "cert-fault \(fault.rawValue): \(error) (issue it with: fleet certs issue --dir \(faultDirectory) --fault \(fault.rawValue))"))
         }
-        return settings
     }
 }

@@ -35,6 +35,12 @@ public struct MQTTTLSFailure: Sendable, Hashable, CustomStringConvertible {
         case .hostnameMismatch:
             return "server certificate does not match the host name: \(detail)"
         case .alertReceived:
+            if detail.contains("CERTIFICATE_REQUIRED") {
+                return "the server requires a client certificate and none was presented: \(detail)"
+            }
+            if let alert = Self.certificateAlerts.first(where: { detail.contains($0) }) {
+                return "the server rejected our client certificate (\(alert)): \(detail)"
+            }
             return "the server sent a TLS alert (rejected our certificate or the handshake): \(detail)"
         case .closedDuringHandshake:
             return "the server closed the connection during the TLS handshake: \(detail)"
@@ -42,6 +48,12 @@ public struct MQTTTLSFailure: Sendable, Hashable, CustomStringConvertible {
             return detail
         }
     }
+
+    /// Alerts with which a server refuses the certificate a client presented.
+    private static let certificateAlerts = [
+        "ALERT_UNKNOWN_CA", "ALERT_BAD_CERTIFICATE", "ALERT_CERTIFICATE_EXPIRED", "ALERT_CERTIFICATE_UNKNOWN",
+        "ALERT_CERTIFICATE_REVOKED", "ALERT_UNSUPPORTED_CERTIFICATE", "ALERT_DECRYPT_ERROR",
+    ]
 
     /// Classifies an error raised by NIOSSL; `nil` when it is not a TLS error.
     public init?(_ error: any Error, caFiles: [String] = []) {

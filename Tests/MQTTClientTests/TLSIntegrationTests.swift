@@ -86,6 +86,7 @@ final class TLSIntegrationTests: XCTestCase {
         } catch let error as MQTTClientError {
             guard case .tls(let failure) = error else { return XCTFail("expected a TLS error, got \(error)") }
             XCTAssertEqual(failure.kind, .alertReceived, failure.detail)
+            XCTAssertTrue("\(error)".contains("requires a client certificate"), "\(error)")
         }
     }
 

@@ -33,11 +33,26 @@ final class MosquittoMutualTLSTests: XCTestCase {
         ])
     }
 
-    /// Waits (bounded) until the broker log has a line containing every fragment, and returns it.
-    private func logLine(containing fragments: [String]) throws -> String? {
+    /// The broker log's current size: later reads start there instead of at the top of a shared, growing log.
+    private func logSize() throws -> UInt64 {
+        let attributes = try FileManager.default.attributesOfItem(atPath: brokerLog)
+        return (attributes[.size] as? NSNumber)?.uint64Value ?? 0
+    }
+
+    /// What the broker logged since `offset`.
+    private func log(since offset: UInt64) throws -> String {
+        let handle = try FileHandle(forReadingFrom: URL(fileURLWithPath: brokerLog))
+        defer { try? handle.close() }
+        try handle.seek(toOffset: offset)
+        return String(decoding: try handle.readToEnd() ?? Data(), as: UTF8.self)
+    }
+
+    /// Waits (bounded) until the broker logged, since `offset`, a line containing every fragment, and returns it.
+    private func logLine(containing fragments: [String], since offset: UInt64) throws -> String? {
         for _ in 0..<50 {
-            let log = try String(contentsOfFile: brokerLog, encoding: .utf8)
-            if let line = log.split(separator: "\n").last(where: { line in fragments.allSatisfy { line.contains($0) } }) {
+            if let line = try log(since: offset).split(separator: "\n").last(where: { line in
+                fragments.allSatisfy { line.contains($0) }
+            }) {
                 return String(line)
             }
             Thread.sleep(forTimeInterval: 0.1)
@@ -48,11 +63,12 @@ final class MosquittoMutualTLSTests: XCTestCase {
     func testBrokerAcceptsEachDeviceWithItsCNAsUsername() async throws {
         let prefix = "pki-mtls-" + UUID().uuidString.prefix(8).lowercased()
         let store = DeviceIdentityStore(directory: try await makeIdentities(prefix: prefix, healthy: 3))
+        let offset = try logSize()
         for index in 1...3 {
             let id = "\(prefix)-0\(index)"
             let result = try publish(id, store: store)
             XCTAssertEqual(result.status, 0, result.output)
-            let line = try logLine(containing: ["New client connected", " as \(id) ", "u'\(id)'"])
+            let line = try logLine(containing: ["New client connected", " as \(id) ", "u'\(id)'"], since: offset)
             XCTAssertNotNil(line, "no 'New client connected … as \(id) (… u'\(id)')' in \(brokerLog)")
         }
     }
@@ -61,6 +77,7 @@ final class MosquittoMutualTLSTests: XCTestCase {
         let prefix = "pki-refused-" + UUID().uuidString.prefix(8).lowercased()
         let store = DeviceIdentityStore(directory: try await makeIdentities(prefix: prefix, healthy: 1))
         let refused: [IdentityFault] = [.foreignCA, .expired, .notYetValid, .noIntermediate]
+        let offset = try logSize()
         for fault in refused {
             let result = try publish("\(prefix)-\(fault.rawValue)", store: store)
             XCTAssertNotEqual(result.status, 0, "\(fault.rawValue) was accepted: \(result.output)")
@@ -68,10 +85,10 @@ final class MosquittoMutualTLSTests: XCTestCase {
         // A healthy device after them is logged; none of the refused ones ever is.
         let healthy = "\(prefix)-01"
         XCTAssertEqual(try publish(healthy, store: store).status, 0)
-        XCTAssertNotNil(try logLine(containing: [" as \(healthy) "]))
-        let log = try String(contentsOfFile: brokerLog, encoding: .utf8)
+        XCTAssertNotNil(try logLine(containing: [" as \(healthy) "], since: offset))
+        let logged = try log(since: offset)
         for fault in refused {
-            XCTAssertFalse(log.contains(" as \(prefix)-\(fault.rawValue) "), "\(fault.rawValue) connected")
+            XCTAssertFalse(logged.contains(" as \(prefix)-\(fault.rawValue) "), "\(fault.rawValue) connected")
         }
     }
 
@@ -99,9 +116,10 @@ final class MosquittoMutualTLSTests: XCTestCase {
         let prefix = "pki-cn-" + UUID().uuidString.prefix(8).lowercased()
         let store = DeviceIdentityStore(directory: try await makeIdentities(prefix: prefix, healthy: 1))
         let id = "\(prefix)-cn-mismatch"
+        let offset = try logSize()
         let result = try publish(id, store: store)
         XCTAssertEqual(result.status, 0, result.output)
-        let line = try logLine(containing: [" as \(id) "])
+        let line = try logLine(containing: [" as \(id) "], since: offset)
         XCTAssertNotNil(line)
         XCTAssertTrue(line?.contains("u'\(IdentityFault.mismatchedCommonName(for: id))'") == true, line ?? "")
     }

@@ -280,3 +280,7 @@ extension MQTTClientError {
         }
     }
 }
+
+/// Bound to its channel's event loop: hand it across threads only inside `NIOLoopBound`.
+@available(*, unavailable)
+extension MQTTConnectionHandler: Sendable {}

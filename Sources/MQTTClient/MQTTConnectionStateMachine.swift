@@ -7,9 +7,9 @@ import NIOCore
 /// QoS handshakes, packet identifier reuse, Receive Maximum queueing, keep-alive, hostile servers — is
 /// unit-tested without sockets. A server that breaks the protocol gets a typed error and, on MQTT 5,
 /// a DISCONNECT with 0x81/0x82/…; nothing the server sends can crash the process.
-public struct MQTTConnectionStateMachine {
+public struct MQTTConnectionStateMachine: Sendable {
     /// What the handler must do after an input.
-    public enum Action: Equatable {
+    public enum Action: Sendable, Equatable {
         case none
         /// Write and flush one packet.
         case write(MQTTPacket)

@@ -4,7 +4,7 @@ import NIOCore
 /// Cuts the inbound byte stream into MQTT frames. Decoding a frame into a packet needs the
 /// protocol version and belongs to the state machine; this only frames, and refuses a frame larger
 /// than `maximumPacketSize` as soon as its fixed header announces it (before buffering the body).
-public struct MQTTFrameDecoder: ByteToMessageDecoder {
+public struct MQTTFrameDecoder: ByteToMessageDecoder, Sendable {
     public typealias InboundOut = MQTTFrame
 
     public let maximumPacketSize: Int

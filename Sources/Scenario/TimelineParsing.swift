@@ -12,8 +12,7 @@ extension ScenarioParser {
         var steps: [TimelineStep] = []
         var cursor = Duration.zero
         var stopped = false
-        for item in items {
-            let position = steps.count
+        for (position, item) in items.enumerated() {
             guard let reader = MappingReader(item, what: "timeline step \(position + 1)",
                                              allowed: ["at", "after"] + Self.actionKeys, diagnostics: diagnostics)
             else { continue }

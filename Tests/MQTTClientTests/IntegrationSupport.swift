@@ -67,6 +67,22 @@ enum TestBroker {
     }
 }
 
+extension TestBroker {
+    /// Ends `device` silently and waits (bounded) for its will: mosquitto 2.0 drops a silent client
+    /// after roughly 1.5–2.5 × keep alive (up to ~6 s seen for keep alive 1 s on MQTT 5). If no will
+    /// comes, the device is ended abruptly so the test finishes, and the reason says so.
+    static func endSilently(
+        _ device: MQTTClient, willTopic: String, collector: MessageCollector
+    ) async -> (MQTTCloseReason, [PublishPacket]) {
+        async let ended = device.close(.silent)
+        let wills = await collector.wait(on: willTopic, seconds: 15)
+        if wills.isEmpty {
+            await device.close(.abrupt)
+        }
+        return (await ended, wills)
+    }
+}
+
 /// Collects a client's inbound messages in the background so tests can wait for one with a
 /// deadline (an `AsyncStream` ends when a waiting task is cancelled, so it is drained by one task).
 final class MessageCollector: @unchecked Sendable {

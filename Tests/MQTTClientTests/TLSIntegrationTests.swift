@@ -62,6 +62,19 @@ final class TLSIntegrationTests: XCTestCase {
         await observer.close(.graceful)
     }
 
+    func testSilentOverMutualTLSDeliversTheWillAfterKeepAlive() async throws {
+        let topic = "devices/\(TestBroker.uniqueID("tls-silent"))/status"
+        let (observer, collector) = try await TestBroker.subscriber(topic)
+        let will = Will(topic: topic, payload: ByteBuffer(string: "offline"), qos: .atLeastOnce)
+        let device = try await MQTTClient.connect(
+            to: TestBroker.mutualTLS, tls: TestBroker.device1TLSSettings,
+            configuration: TestBroker.configuration(.v5_0, TestBroker.uniqueID("tls-silent"), keepAlive: 1, will: will))
+        let (reason, wills) = await TestBroker.endSilently(device, willTopic: topic, collector: collector)
+        XCTAssertEqual(reason, .ended(.silent))
+        XCTAssertEqual(wills.count, 1)
+        await observer.close(.graceful)
+    }
+
     func testWrongCANamesAnUntrustedCA() async throws {
         let settings = TLSSettings(caFiles: [TestBroker.pkiFile("foreign-root.pem")])
         do {

@@ -36,10 +36,8 @@ final class WillIntegrationTests: XCTestCase {
         for version in [MQTTProtocolVersion.v3_1_1, .v5_0] {
             let topic = "devices/\(TestBroker.uniqueID("silent"))/status"
             let (device, observer, collector) = try await deviceWithWill(version, topic: topic, keepAlive: 1)
-            // Silent: the socket stays open, nothing is sent; mosquitto drops it after ~1.5 × keep alive.
-            let reason = await device.close(.silent)
-            XCTAssertEqual(reason, .ended(.silent))
-            let wills = await collector.wait(on: topic, seconds: 5)
+            let (reason, wills) = await TestBroker.endSilently(device, willTopic: topic, collector: collector)
+            XCTAssertEqual(reason, .ended(.silent), "\(version)")
             XCTAssertEqual(wills.map(\.payload.text), ["offline"], "\(version)")
             await observer.close(.graceful)
         }

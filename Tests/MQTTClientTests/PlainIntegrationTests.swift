@@ -57,6 +57,59 @@ final class PlainIntegrationTests: XCTestCase {
         }
     }
 
+    func testPublishesBeyondTheBrokersReceiveMaximumAreQueuedAndAllAcknowledged() async throws {
+        let topic = "fleet/test/\(TestBroker.uniqueID("burst"))"
+        let (subscriber, collector) = try await TestBroker.subscriber(topic, qos: .atLeastOnce)
+        let publisher = try await MQTTClient.connect(
+            to: TestBroker.plain, configuration: TestBroker.configuration(.v5_0, TestBroker.uniqueID("burst")))
+        let receiveMaximum = Int(publisher.connectResult.connAck.receiveMaximum)
+        let count = receiveMaximum * 3
+        try await withThrowingTaskGroup(of: ReasonCode.self) { group in
+            for index in 0..<count {
+                group.addTask {
+                    try await publisher.publish(
+                        MQTTMessage(topic: topic, payload: ByteBuffer(string: "\(index)"), qos: .exactlyOnce))
+                }
+            }
+            for try await code in group {
+                XCTAssertFalse(code.isFailure, "\(code)")
+            }
+        }
+        let received = await collector.wait(for: count, on: topic, seconds: 10)
+        XCTAssertEqual(Set(received.map(\.payload.text)), Set((0..<count).map { "\($0)" }))
+        await publisher.close(.graceful)
+        await subscriber.close(.graceful)
+    }
+
+    func testPersistentSessionKeepsMessagesWhileOffline() async throws {
+        for version in [MQTTProtocolVersion.v3_1_1, .v5_0] {
+            let id = TestBroker.uniqueID("session")
+            let topic = "devices/\(id)/configuration"
+            var configuration = TestBroker.configuration(version, id)
+            configuration.cleanStart = false
+            configuration.sessionExpiryInterval = 60
+            let first = try await MQTTClient.connect(to: TestBroker.plain, configuration: configuration)
+            _ = try await first.subscribe([Subscription(filter: topic, qos: .atLeastOnce)])
+            await first.close(.graceful)
+
+            let publisher = try await MQTTClient.connect(
+                to: TestBroker.plain, configuration: TestBroker.configuration(.v5_0, TestBroker.uniqueID("pub")))
+            try await publisher.publish(MQTTMessage(topic: topic, payload: ByteBuffer(string: "while-offline"), qos: .atLeastOnce))
+            await publisher.close(.graceful)
+
+            let resumed = try await MQTTClient.connect(to: TestBroker.plain, configuration: configuration)
+            XCTAssertTrue(resumed.connectResult.connAck.sessionPresent, "\(version)")
+            let collector = MessageCollector(resumed)
+            let received = await collector.wait(on: topic, seconds: 5)
+            XCTAssertEqual(received.map(\.payload.text), ["while-offline"], "\(version)")
+            configuration.cleanStart = true
+            configuration.sessionExpiryInterval = nil
+            await resumed.close(.graceful)
+            // End the session on the broker.
+            await (try MQTTClient.connect(to: TestBroker.plain, configuration: configuration)).close(.graceful)
+        }
+    }
+
     func testUnsubscribeStopsDelivery() async throws {
         let topic = "fleet/test/\(TestBroker.uniqueID("unsub"))"
         let (subscriber, collector) = try await TestBroker.subscriber(topic, qos: .atLeastOnce)

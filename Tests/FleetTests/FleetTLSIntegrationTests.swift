@@ -1,0 +1,87 @@
+import Fleet
+import Foundation
+import Ledger
+import NIOPosix
+import Scenario
+import XCTest
+
+/// Devices on the test mosquitto's mutual-TLS listener (127.0.0.1:8883), with identities laid out as a
+/// `fleet certs` folder built from the test broker's PKI.
+final class FleetTLSIntegrationTests: XCTestCase {
+    private var pki: String {
+        if let path = ProcessInfo.processInfo.environment["FLEET_TEST_PKI"], !path.isEmpty { return path }
+        return URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent(".test-broker/pki").path
+    }
+
+    /// `<certs>/devices/<id>/{chain,key}.pem` for each id, plus `faults/no-intermediate/` for `faulty`
+    /// (the leaf alone, as firmware that forgot its intermediate sends it).
+    private func makeCertsFolder(ids: [String: String], faulty: String) throws -> String {
+        let folder = NSTemporaryDirectory() + "fleet-it-certs-\(UUID().uuidString)"
+        let files = FileManager.default
+        func install(_ directory: String, chain: String, key: String) throws {
+            try files.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            try files.copyItem(atPath: chain, toPath: directory + "/chain.pem")
+            try files.copyItem(atPath: key, toPath: directory + "/key.pem")
+            try files.setAttributes([.posixPermissions: 0o600], ofItemAtPath: directory + "/key.pem")
+        }
+        for (clientID, identity) in ids {
+            try install(folder + "/devices/" + clientID, chain: "\(pki)/\(identity).pem", key: "\(pki)/\(identity).key")
+        }
+        let identity = ids[faulty]!
+        try install(folder + "/faults/no-intermediate/devices/" + faulty,
+                    chain: "\(pki)/\(identity).leaf.pem", key: "\(pki)/\(identity).key")
+        return folder
+    }
+
+    func testDevicesConnectOverMutualTLSAndACertFaultKeepsTheFaultyOneOut() throws {
+        let certs = try makeCertsFolder(ids: ["fleet-it-tls-1": "device-1", "fleet-it-tls-2": "device-2"],
+                                        faulty: "fleet-it-tls-2")
+        defer { try? FileManager.default.removeItem(atPath: certs) }
+        let plan = try ScenarioLoader.parse(yaml: """
+            name: fleet-it-tls
+            seed: 4
+            broker: { url: "mqtts://127.0.0.1:8883", ca: "\(pki)/root.pem" }
+            groups:
+              - name: secure
+                count: 2
+                client-id: "fleet-it-tls-{index}"
+                personality: custom
+                retry: 300ms
+                credentials: { certificates: "\(certs)" }
+                telemetry: { topic: "fleet/it-tls/{clientId}/sequence", every: 200ms, qos: 1 }
+            timeline:
+              - { at: 0s, ramp: { over: 0s } }
+              - { at: 1s, cert-fault: { select: [fleet-it-tls-2], kind: no-intermediate } }
+              - { at: 1200ms, disconnect: { select: [fleet-it-tls-2], mode: abrupt, reconnect: policy } }
+              - { at: 3s, stop: graceful }
+            """, path: "tls.yaml")
+        let collector = RunEventCollector()
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
+        defer { try? group.syncShutdownGracefully() }
+        let fleet = try Fleet(plan: plan, group: group, sink: collector, clock: RunClock(),
+                              connections: .plan(plan, sources: SourceAddressPlan(addresses: [])))
+        fleet.start()
+        let mode = try fleet.timelineFinished.wait()
+        try fleet.stop(mode ?? .graceful).wait()
+        let events = collector.events
+
+        func kinds(_ device: String) -> [RunEventKind] { events.filter { $0.device == device }.map(\.kind) }
+        let healthy = kinds("fleet-it-tls-1")
+        let connectedWithTLS = healthy.contains { if case .connected(_, let tls?, _, _) = $0 { tls > 0 } else { false } }
+        XCTAssertTrue(connectedWithTLS, "\(healthy)")
+        XCTAssertFalse(healthy.contains { if case .connectFailed = $0 { true } else { false } }, "\(healthy)")
+
+        let faulty = kinds("fleet-it-tls-2")
+        let faultIndex = try XCTUnwrap(faulty.firstIndex { if case .faultInjected(.certFault, _, _, _, _, _) = $0 { true } else { false } })
+        let afterFault = faulty[faultIndex...]
+        let failures = afterFault.compactMap { kind -> String? in
+            if case .connectFailed(_, let reason, _) = kind { return reason }
+            return nil
+        }
+        XCTAssertFalse(failures.isEmpty, "\(faulty)")
+        XCTAssertFalse(failures.contains { $0.contains("cert-fault") }, "the faulty identity was found and presented: \(failures)")
+        XCTAssertFalse(afterFault.contains { if case .connected = $0 { true } else { false } }, "\(faulty)")
+        XCTAssertTrue(faulty[..<faultIndex].contains { if case .connected = $0 { true } else { false } }, "\(faulty)")
+    }
+}

@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Measures the observer hot path: topic → device lookup, payload sequence scan and
+# per-device sequence tracking, as an observer connection runs it per message.
+# Builds the real sources (they need only the standard library) with -O into a
+# throwaway binary and prints messages per second. Not a test: numbers only.
+#   Scripts/bench-verify.sh [devices] [messages-per-device]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+devices="${1:-50000}"
+per_device="${2:-20}"
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+cat > "$work/main.swift" <<SWIFT
+let devices = $devices
+let perDevice = $per_device
+var registrations: [TopicDirectory.Registration] = []
+var topics: [[UInt8]] = []
+for index in 0..<devices {
+    let topic = "devices/XiaoTandHandCO2-\(index)/sequence"
+    registrations.append(.init(topic: topic, device: index, roles: .telemetry))
+    topics.append(Array(topic.utf8))
+}
+let directory = TopicDirectory(registrations)
+let scanner = PayloadScanner()
+var trackers = Array(repeating: SequenceTracker(), count: devices)
+// Payloads as the default template renders them, prepared up front (the network would hand us bytes).
+var payloads: [[UInt8]] = []
+for sequence in 0..<perDevice {
+    payloads.append(Array("{\"ClientID\":\"XiaoTandHandCO2-0\",\"Sequence\":\(sequence)}".utf8))
+}
+let clock = ContinuousClock()
+var messages = 0
+var failures = 0
+let started = clock.now
+for sequence in 0..<perDevice {
+    // Every tenth round swaps two messages per device: reordering takes the slow path.
+    let order = sequence % 10 == 8 ? [sequence + 1, sequence] : (sequence % 10 == 9 ? [] : [sequence])
+    for device in 0..<devices {
+        for seq in order where seq < perDevice {
+            let entry = topics[device].withUnsafeBytes { directory.lookup(\$0) }
+            let fields = payloads[seq].withUnsafeBytes { scanner.scan(\$0) }
+            if let entry, let fields { trackers[entry.device].record(fields.sequence) } else { failures += 1 }
+            messages += 1
+        }
+    }
+}
+let elapsed = clock.now - started
+let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+var total = TelemetryCounts()
+for tracker in trackers { total = total + tracker.counts() }
+print("devices \(devices), messages \(messages), failures \(failures)")
+print("lost \(total.lost), out of order \(total.outOfOrder), duplicates \(total.duplicates)")
+print("elapsed \(seconds) s: \(Int(Double(messages) / seconds)) messages/s on one core")
+SWIFT
+swiftc -O -module-name VerifyBench -o "$work/bench" \
+  Sources/Verification/TopicDirectory.swift \
+  Sources/Verification/PayloadScanner.swift \
+  Sources/Verification/SequenceTracker.swift \
+  Sources/Verification/SequenceTracker+Merge.swift \
+  Sources/Verification/TelemetryCounts.swift \
+  "$work/main.swift"
+"$work/bench"

@@ -82,4 +82,14 @@ awk -v p="$peak" -v b="$baseline" -v n="$devices" 'BEGIN {
   printf "  fleet RSS peak %.1f MiB; before connecting (devices built) %.1f MiB\n", p / 1024, b / 1024
   printf "  RSS per device: %.1f KiB (peak / devices); %.1f KiB per connected device (growth / devices)\n", p / n, (p - b) / n
 }'
+echo "== connect latency (connector start → CONNACK, from the ledger's connected events)"
+grep -o '"connected":{[^}]*}' "$work/events.jsonl" \
+  | awk '{ t = 0; c = 0
+           if (match($0, /"tcpNs":[0-9]+/)) t = substr($0, RSTART + 8, RLENGTH - 8)
+           if (match($0, /"connackNs":[0-9]+/)) c = substr($0, RSTART + 12, RLENGTH - 12)
+           printf "%.3f\n", (t + c) / 1e6 }' | sort -n \
+  | awk 'function at(q,  i) { i = int(NR * q) + 1; if (i > NR) i = NR; return v[i] }
+         { v[NR] = $1 }
+         END { if (NR == 0) { print "  none"; exit }
+               printf "  %d connects: p50 %.1f ms, p99 %.1f ms, max %.1f ms\n", NR, at(0.5), at(0.99), v[NR] }'
 echo "  events: $work/events.jsonl ($(wc -l < "$work/events.jsonl") lines); broker log: $work/mosquitto.log"

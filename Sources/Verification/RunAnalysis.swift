@@ -41,7 +41,7 @@ public enum RunAnalysis {
             .sorted { ($0.element.at, $0.offset) < ($1.element.at, $1.offset) }
             .map(\.element)
         let cutoff = inputs.checkAt ?? RetainedStatusCheck.defaultCutoff(events)
-        let rules = WillRules(plan.expectations.wills)
+        let rules = WillRules(plan)
 
         let wills = WillVerdicts.judge(events, rules: rules)
         var vocabulary: [String: StatusVocabulary] = [:]

@@ -26,6 +26,20 @@ extension WillRules {
     }
 }
 
+extension WillRules {
+    /// The scenario's rules plus every planned device's will facts.
+    public init(_ plan: Plan) {
+        self.init(plan.expectations.wills)
+        for device in plan.devices() {
+            planned[device.clientID] = PlannedWill(
+                hasWill: device.will != nil,
+                delaySeconds: device.will?.delay.map { UInt32(clamping: $0.components.seconds) } ?? 0,
+                keepAliveSeconds: UInt16(clamping: device.keepAlive.components.seconds)
+            )
+        }
+    }
+}
+
 extension StatusVocabulary {
     /// Birth and will of one planned device.
     public init(_ device: DevicePlan) {

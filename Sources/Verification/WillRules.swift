@@ -6,11 +6,18 @@ public struct WillRules: Sendable, Hashable {
     public var silentDetectionFactor: Double
     /// How long the broker takes to notice a reset socket (normally immediate).
     public var abruptDetectionNs: UInt64
+    /// What the plan says about each device's will (by client ID): used when an event
+    /// does not carry it (a takeover, a disconnect no fault explains).
+    public var planned: [String: PlannedWill]
 
-    public init(graceNs: UInt64 = 2_000_000_000, silentDetectionFactor: Double = 1.5, abruptDetectionNs: UInt64 = 0) {
+    public init(
+        graceNs: UInt64 = 2_000_000_000, silentDetectionFactor: Double = 1.5, abruptDetectionNs: UInt64 = 0,
+        planned: [String: PlannedWill] = [:]
+    ) {
         self.graceNs = graceNs
         self.silentDetectionFactor = silentDetectionFactor
         self.abruptDetectionNs = abruptDetectionNs
+        self.planned = planned
     }
 
     /// Time from the end of the connection until the broker can know it ended.
@@ -20,5 +27,18 @@ public struct WillRules: Sendable, Hashable {
         case .silent: UInt64(Double(keepAliveSeconds ?? 0) * silentDetectionFactor * 1_000_000_000)
         case .graceful, .gracefulWithWill, .takeover, .unplanned: 0
         }
+    }
+}
+
+/// A device's will as planned: whether it has one, its delay and the keep-alive.
+public struct PlannedWill: Sendable, Hashable {
+    public var hasWill: Bool
+    public var delaySeconds: UInt32
+    public var keepAliveSeconds: UInt16
+
+    public init(hasWill: Bool, delaySeconds: UInt32 = 0, keepAliveSeconds: UInt16 = 0) {
+        self.hasWill = hasWill
+        self.delaySeconds = delaySeconds
+        self.keepAliveSeconds = keepAliveSeconds
     }
 }

@@ -23,7 +23,7 @@ public enum WillVerdicts {
     static func cases(_ events: [RunEvent], rules: WillRules) -> [String: [EndingCase]] {
         var result: [String: [EndingCase]] = [:]
         for (device, deviceEvents) in eventsByDevice(events) {
-            result[device] = replay(deviceEvents, rules: rules).cases
+            result[device] = replay(device, deviceEvents, rules: rules).cases
         }
         return result
     }
@@ -76,7 +76,8 @@ public enum WillVerdicts {
         var orphanWills: [UInt64] = []
     }
 
-    private static func replay(_ events: [RunEvent], rules: WillRules) -> Replay {
+    private static func replay(_ device: String, _ events: [RunEvent], rules: WillRules) -> Replay {
+        let planned = rules.planned[device]
         var replay = Replay()
         var online = false
         /// The open case belongs to the current connection (a later `disconnected` is the same ending).
@@ -95,9 +96,9 @@ public enum WillVerdicts {
                     ending: ending,
                     injectedAt: event.at,
                     endedAt: lastPacketAt ?? event.at,
-                    keepAlive: keepAlive,
-                    willDelaySeconds: willDelay ?? 0,
-                    expectWill: ending == .graceful ? false : (expectWill ?? false),
+                    keepAlive: keepAlive ?? planned?.keepAliveSeconds,
+                    willDelaySeconds: willDelay ?? planned?.delaySeconds ?? 0,
+                    expectWill: ending == .graceful ? false : (expectWill ?? planned?.hasWill ?? false),
                     rules: rules
                 ))
                 caseOpenForConnection = true
@@ -109,14 +110,24 @@ public enum WillVerdicts {
                         replay.cases[last].endedAt = max(replay.cases[last].endedAt, event.at)
                     }
                 } else if online {
-                    let graceful = cause == .graceful
+                    // No fault announced it: the run's own `stop` (graceful or abrupt), or an impostor
+                    // already running that kicks the device off again. Endings whose moment is the
+                    // event itself are judged with the plan's will facts; anything else is unplanned.
+                    let ending: EndingKind = switch cause {
+                    case .graceful: .graceful
+                    case .gracefulWithWill: .gracefulWithWill
+                    case .abrupt: .abrupt
+                    case .takenOver: .takeover
+                    case .silent, .serverDisconnect, .keepAliveTimeout, .networkError, .refused: .unplanned
+                    }
+                    let judged = ending != .graceful && ending != .unplanned
                     replay.cases.append(EndingCase(
-                        ending: graceful ? .graceful : .unplanned,
+                        ending: ending,
                         injectedAt: event.at,
                         endedAt: event.at,
-                        keepAlive: nil,
-                        willDelaySeconds: 0,
-                        expectWill: false,
+                        keepAlive: planned?.keepAliveSeconds,
+                        willDelaySeconds: judged ? planned?.delaySeconds ?? 0 : 0,
+                        expectWill: judged ? planned?.hasWill ?? false : false,
                         rules: rules
                     ))
                 }
@@ -150,7 +161,7 @@ public enum WillVerdicts {
     private static func judgeDevice(
         _ device: String, _ events: [RunEvent], rules: WillRules, runEnd: UInt64
     ) -> [WillVerdict] {
-        let replay = replay(events, rules: rules)
+        let replay = replay(device, events, rules: rules)
         var verdicts = replay.orphanWills.map { at in
             WillVerdict(
                 device: device, ending: nil, judgement: .unexpected, injectedAt: nil, endedAt: nil,
@@ -197,7 +208,7 @@ public enum WillVerdicts {
             verdict.reason = "will at \(seconds(first)) although \(whyNone(ending))"
             return verdict
         }
-        if ending.wills.count > 1 {
+        if ending.wills.count > 1 && ending.ending != .takeover {
             verdict.judgement = .duplicated
             verdict.reason = "\(ending.wills.count) wills for one \(ending.ending.rawValue) ending"
         } else if first < ending.earliest {
@@ -209,6 +220,11 @@ public enum WillVerdicts {
         } else {
             verdict.judgement = .delivered
             verdict.reason = "will \(milliseconds(first - ending.endedAt)) after the \(ending.ending.rawValue) ending"
+        }
+        if ending.ending == .takeover && ending.wills.count > 1 {
+            // The impostor shares the will topic and payload: when the device comes back and
+            // kicks it off, the impostor's will is published too and cannot be told apart.
+            verdict.reason += "; \(ending.wills.count - 1) more will(s), the impostor's own when it was kicked off in turn"
         }
         return verdict
     }

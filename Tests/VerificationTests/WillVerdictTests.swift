@@ -197,4 +197,40 @@ final class WillVerdictTests: XCTestCase {
         XCTAssertEqual(verdicts.map(\.judgement), [.delivered])
         XCTAssertEqual(verdicts.first?.ending, .unplanned)
     }
+
+    func testTakeoverUsesThePlannedWillWhenTheEventDoesNotSay() {
+        var planned = rules
+        planned.planned = ["dev-01": PlannedWill(hasWill: true, delaySeconds: 0, keepAliveSeconds: 10)]
+        let events = [
+            F.connected(F.s(1), "dev-01"),
+            F.event(F.s(4), "dev-01", .faultInjected(fault: .impostorStarted, detail: "retries: forever")),
+            F.disconnected(F.s(4.1), "dev-01", .takenOver),
+            F.will(F.s(4.15), "dev-01"),
+            F.connected(F.s(5), "dev-01"),         // kicks the impostor off: its will follows
+            F.will(F.s(5.05), "dev-01"),
+            F.disconnected(F.s(6.1), "dev-01", .takenOver), // the impostor is back
+            F.end(F.s(60)),
+        ]
+        let verdicts = WillVerdicts.judge(events, rules: planned)
+        XCTAssertEqual(verdicts.map(\.ending), [.takeover, .takeover])
+        XCTAssertEqual(verdicts.map(\.judgement), [.delivered, .missing])
+        XCTAssertEqual(verdicts.first?.wills, 2)
+        XCTAssertTrue(verdicts.first?.reason.contains("the impostor's own") ?? false)
+        // Without the plan's facts no will is due.
+        XCTAssertEqual(WillVerdicts.judge(Array(events.prefix(3)) + [F.end(F.s(60))], rules: rules).map(\.judgement), [.absent])
+    }
+
+    func testAbruptStopWithoutAFaultEventIsJudgedFromThePlan() {
+        var planned = rules
+        planned.planned = ["dev-01": PlannedWill(hasWill: true), "dev-02": PlannedWill(hasWill: true)]
+        let verdicts = WillVerdicts.judge([
+            F.connected(F.s(1), "dev-01"), F.connected(F.s(1), "dev-02"),
+            F.event(F.s(10), nil, .timelineStep(index: 4, action: "stop", line: 30)),
+            F.disconnected(F.s(10), "dev-01", .abrupt), F.disconnected(F.s(10), "dev-02", .abrupt),
+            F.will(F.s(10.1), "dev-01"),
+            F.end(F.s(20)),
+        ], rules: planned)
+        XCTAssertEqual(verdicts.map(\.judgement), [.delivered, .missing])
+        XCTAssertEqual(verdicts.map(\.ending), [.abrupt, .abrupt])
+    }
 }

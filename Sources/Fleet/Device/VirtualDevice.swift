@@ -27,7 +27,10 @@ final class VirtualDevice {
     private var shape = LinkShape.unshaped
     private var certificateFault: CertFaultKind?
     private var bootedAt: NIODeadline?
+    /// When the device last sent a packet of its own (CONNECT, SUBSCRIBE, PUBLISH), run-clock ns.
     private var lastPacketAt: UInt64?
+    /// The keep-alive in force on the current connection (the broker's Server Keep Alive if it sent one).
+    private var negotiatedKeepAlive: UInt16?
     /// Why the current connection is being closed by us, so its close is logged as that cause.
     private var endingInProgress: MQTTEnding?
     /// An impostor with this device's client ID is running (a `duplicate-client-id` step).
@@ -76,15 +79,18 @@ final class VirtualDevice {
 
     func disconnect(_ mode: DisconnectMode, resume: ReconnectSpec) {
         let ending = Self.ending(mode)
-        if firmware.hasConnection, firmware.phase == .online {
-            let expectWill = plan.will != nil && ending != .graceful
-            environment.counters.faults += 1
+        let now = environment.clock.now()
+        environment.counters.faults += 1
+        if firmware.phase == .online {
             record(.faultInjected(
                 fault: Self.faultKind(mode), detail: nil,
-                lastPacketAt: ending == .silent ? lastPacketAt : environment.clock.now(),
-                keepAlive: UInt16(clamping: plan.keepAlive.components.seconds),
+                lastPacketAt: ending == .silent ? lastPacketEstimate(now: now) : now,
+                keepAlive: negotiatedKeepAlive,
                 willDelay: plan.will?.delay.map { UInt32(clamping: $0.components.seconds) },
-                expectWill: expectWill))
+                expectWill: plan.will != nil && ending != .graceful))
+        } else {
+            // Selected, but not online right now: nothing to cut, no will to expect.
+            record(.faultInjected(fault: Self.faultKind(mode), detail: "not connected (\(firmware.phase))", expectWill: false))
         }
         let resumeRule: DeviceFirmware.Resume = switch resume {
         case .after(let delay): .after(delay)
@@ -304,7 +310,19 @@ final class VirtualDevice {
         }
     }
 
+    /// The device's last packet before going silent: its last own packet, or the last PINGREQ the
+    /// client sent after a keep-alive interval without other packets.
+    private func lastPacketEstimate(now: UInt64) -> UInt64? {
+        guard let last = lastPacketAt else { return nil }
+        guard let keepAlive = negotiatedKeepAlive, keepAlive > 0 else { return last }
+        let interval = UInt64(keepAlive) * 1_000_000_000
+        let idle = now &- last
+        return last &+ (idle / interval) * interval
+    }
+
     private func linkConnected(info: MQTTConnAckInfo, timings: MQTTPhaseTimings) {
+        negotiatedKeepAlive = info.keepAliveSeconds
+        lastPacketAt = environment.clock.now()
         record(.connected(
             tcpNs: Self.nanoseconds(timings.tcpDuration) ?? 0,
             tlsNs: Self.nanoseconds(timings.tlsDuration),

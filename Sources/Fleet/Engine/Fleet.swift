@@ -15,6 +15,7 @@ public final class Fleet: TimelineTarget, Sendable {
     private let controlLoop: any EventLoop
     private let timeline: NIOLoopBoundBox<TimelineExecutor?>
     private let finishedPromise: EventLoopPromise<StopMode?>
+    private let timelineOver: NIOLoopBoundBox<Bool>
 
     /// Builds the devices on their loops (nothing connects until `start`). Blocks until built: call it
     /// from outside the group's event loops.
@@ -42,6 +43,7 @@ public final class Fleet: TimelineTarget, Sendable {
         controlLoop = loops[0]
         timeline = .makeEmptyBox(valueType: TimelineExecutor.self, eventLoop: controlLoop)
         finishedPromise = controlLoop.makePromise(of: StopMode?.self)
+        timelineOver = .makeBoxSendingValue(false, eventLoop: controlLoop)
         try controlLoop.submit {
             self.timeline.value = TimelineExecutor(plan: plan, devices: devices, eventLoop: loops[0], sink: sink,
                                                    clock: clock, target: self)
@@ -67,7 +69,7 @@ public final class Fleet: TimelineTarget, Sendable {
     public func stop(_ mode: StopMode, grace: Duration = .seconds(5)) -> EventLoopFuture<Void> {
         controlLoop.execute {
             self.timeline.value?.cancel()
-            self.finishedPromise.succeed(mode)
+            self.finishTimeline(mode)
         }
         let stopped = shards.map { shard in
             shard.eventLoop.submit { shard.value.stopAll(mode) }
@@ -121,6 +123,13 @@ public final class Fleet: TimelineTarget, Sendable {
     }
 
     public func timelineFinished(stoppedBy mode: StopMode?) {
+        finishTimeline(mode)
+    }
+
+    /// Completes `timelineFinished` once, whether the timeline ended or a stop came first.
+    private func finishTimeline(_ mode: StopMode?) {
+        guard !timelineOver.value else { return }
+        timelineOver.value = true
         finishedPromise.succeed(mode)
     }
 }

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Measures the observer hot path: topic → device lookup, payload sequence scan and
-# per-device sequence tracking, as an observer connection runs it per message.
+# per-device sequence tracking, as an observer connection runs it per message; and
+# the ledger writer/reader under a connect storm's events.
 # Builds the real sources (they need only the standard library) with -O into a
 # throwaway binary and prints messages per second. Not a test: numbers only.
 #   Scripts/bench-verify.sh [devices] [messages-per-device]
@@ -51,6 +52,25 @@ for tracker in trackers { total = total + tracker.counts() }
 print("devices \(devices), messages \(messages), failures \(failures)")
 print("lost \(total.lost), out of order \(total.outOfOrder), duplicates \(total.duplicates)")
 print("elapsed \(seconds) s: \(Int(Double(messages) / seconds)) messages/s on one core")
+
+// The ledger: connection events as a connect storm of every device would write them.
+let ledgerPath = "$work/ledger.jsonl"
+let writer = try LedgerWriter(path: ledgerPath)
+let ledgerStarted = clock.now
+for device in 0..<devices {
+    let id = "XiaoTandHandCO2-\(device)"
+    writer.record(RunEvent(at: UInt64(device) * 1_000, device: id, kind: .connecting(attempt: 1)))
+    writer.record(RunEvent(at: UInt64(device) * 1_000 + 500, device: id,
+                           kind: .connected(tcpNs: 1_000_000, tlsNs: 5_000_000, connackNs: 2_000_000, sessionPresent: false)))
+}
+writer.close()
+let ledgerElapsed = clock.now - ledgerStarted
+let ledgerSeconds = Double(ledgerElapsed.components.seconds) + Double(ledgerElapsed.components.attoseconds) / 1e18
+print("ledger: \(2 * devices) events in \(ledgerSeconds) s: \(Int(Double(2 * devices) / ledgerSeconds)) events/s")
+let readStarted = clock.now
+let readBack = try LedgerReader.read(path: ledgerPath).count
+let readElapsed = clock.now - readStarted
+print("ledger read back: \(readBack) events in \(Double(readElapsed.components.attoseconds) / 1e18 + Double(readElapsed.components.seconds)) s")
 SWIFT
 swiftc -O -module-name VerifyBench -o "$work/bench" \
   Sources/Verification/TopicDirectory.swift \
@@ -58,5 +78,6 @@ swiftc -O -module-name VerifyBench -o "$work/bench" \
   Sources/Verification/SequenceTracker.swift \
   Sources/Verification/SequenceTracker+Merge.swift \
   Sources/Verification/TelemetryCounts.swift \
+  Sources/Ledger/*.swift \
   "$work/main.swift"
 "$work/bench"

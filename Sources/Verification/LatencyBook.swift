@@ -9,8 +9,9 @@ public struct LatencyBook: Sendable, Equatable {
         phases[phase, default: LatencyHistogram()].record(nanoseconds)
     }
 
-    /// Adds `histogram` into `phase`.
+    /// Adds `histogram` into `phase`; an empty one adds nothing (no empty phase appears).
     public mutating func merge(_ phase: MeasuredPhase, _ histogram: LatencyHistogram) {
+        guard histogram.count > 0 else { return }
         phases[phase, default: LatencyHistogram()].merge(histogram)
     }
 

@@ -83,6 +83,7 @@ final class ReportRenderingTests: XCTestCase {
     func testHTMLOfAnEmptyRunStillRenders() {
         let plan = Fixtures.plan([Fixtures.group(count: 1)])
         let report = RunAnalysis.report(RunAnalysis.Inputs(plan: plan, events: [], observers: ObserverTotals(trackers: [])))
+        XCTAssertEqual(report.latency, [], "no phase without samples")
         let html = HTMLReport.render(report)
         XCTAssertEqual(html.components(separatedBy: "<svg class=\"plot\"").count - 1, HTMLReport.plotIDs.count)
         XCTAssertFalse(html.contains("NaN"))

@@ -13,7 +13,8 @@ every=${EVERY:-10s}        # telemetry interval per device
 hold=${HOLD:-30}           # seconds to stay connected after the ramp
 port=${PORT:-18830}
 work=$(mktemp -d /tmp/bench-fleet.XXXXXX)
-trap 'kill "$broker_pid" 2>/dev/null || true' EXIT
+broker_pid=""
+trap '[ -n "$broker_pid" ] && kill "$broker_pid" 2>/dev/null; true' EXIT
 
 echo "== release build"
 (cd "$src" && swift build -c release --scratch-path .build-fleet --product fleet 2>&1 | tail -1)

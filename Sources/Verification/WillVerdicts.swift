@@ -91,7 +91,9 @@ public enum WillVerdicts {
                     replay.cases[last].reconnectedAt = event.at
                 }
             case .faultInjected(let fault, _, let lastPacketAt, let keepAlive, let willDelay, let expectWill):
-                guard let ending = endingKind(of: fault) else { continue }
+                // A fault aimed at a device that is not connected ends nothing.
+                guard let ending = endingKind(of: fault), online else { continue }
+                if ending != .takeover { online = false }
                 replay.cases.append(EndingCase(
                     ending: ending,
                     injectedAt: event.at,

@@ -233,4 +233,15 @@ final class WillVerdictTests: XCTestCase {
         XCTAssertEqual(verdicts.map(\.judgement), [.delivered, .missing])
         XCTAssertEqual(verdicts.map(\.ending), [.abrupt, .abrupt])
     }
+
+    func testFaultOnADeviceThatIsDownEndsNothing() {
+        let verdicts = judge([
+            F.connected(F.s(1), "dev-01"),
+            F.fault(F.s(10), "dev-01", .abrupt),
+            F.fault(F.s(10.5), "dev-01", .abrupt, expectWill: false), // already down: logged, ends nothing
+            F.will(F.s(10.8), "dev-01"),
+            F.end(F.s(30)),
+        ])
+        XCTAssertEqual(verdicts.map(\.judgement), [.delivered])
+    }
 }

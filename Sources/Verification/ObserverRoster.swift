@@ -16,6 +16,10 @@ public final class ObserverRoster: Sendable {
     let scanners: [PayloadScanner]
     /// Where every device's sequence starts after a boot.
     public let firstSequence: UInt64
+    /// Each device's telemetry topic, by ordinal.
+    let telemetryTopics: [String?]
+    /// Will and birth topics of all devices, deduplicated, in device order.
+    let statusTopics: [String]
 
     /// Builds the roster for `plan.devices()`.
     public convenience init(plan: Plan) {
@@ -56,6 +60,23 @@ public final class ObserverRoster: Sendable {
         self.scannerIndex = scannerIndex
         self.scanners = scanners
         self.firstSequence = firstSequence
+        telemetryTopics = devices.map { $0.telemetry?.topic }
+        var seen: Set<String> = []
+        statusTopics = devices.flatMap { [$0.will?.topic, $0.birth?.topic].compactMap { $0 } }
+            .filter { seen.insert($0).inserted }
+    }
+
+    /// The exact topics observer `index` of `count` should subscribe to so that loss
+    /// counting stays exact: each device's telemetry goes to exactly one observer
+    /// (devices dealt round robin by ordinal), and every will and status topic to
+    /// observer 0 only (a will seen twice would count as duplicated).
+    public func subscriptions(observer index: Int, of count: Int) -> [String] {
+        precondition(count > 0 && index >= 0 && index < count, "observer \(index) of \(count)")
+        var topics: [String] = []
+        for ordinal in stride(from: index, to: telemetryTopics.count, by: count) {
+            if let topic = telemetryTopics[ordinal] { topics.append(topic) }
+        }
+        return index == 0 ? topics + statusTopics : topics
     }
 
     /// Number of devices.

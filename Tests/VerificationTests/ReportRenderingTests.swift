@@ -104,4 +104,14 @@ final class ReportRenderingTests: XCTestCase {
         XCTAssertTrue(tty.hasSuffix("\u{1B}[K"))
         XCTAssertLessThanOrEqual(ProgressLine.render(snapshot, style: .ansi, width: 60).count, 60 + 4)
     }
+
+    func testReportFilesAreWrittenSideBySide() throws {
+        let base = FileManager.default.temporaryDirectory.appendingPathComponent("fleet-report-\(UUID().uuidString)").path
+        let report = SyntheticRun.report()
+        let paths = try ReportFiles.write(report, base: base)
+        XCTAssertEqual(paths, [base + ".json", base + ".junit.xml", base + ".html", base + ".txt"])
+        XCTAssertEqual(try JSONReport.decode(Data(contentsOf: URL(fileURLWithPath: paths[0]))), report)
+        XCTAssertEqual(try String(contentsOfFile: paths[3], encoding: .utf8), TerminalSummary.render(report, style: .plain))
+        for path in paths { try FileManager.default.removeItem(atPath: path) }
+    }
 }

@@ -142,4 +142,14 @@ final class RunAnalysisTests: XCTestCase {
         XCTAssertEqual(roster.scanner(for: 0)?.scan(Array(#"{"ClientID":"dev-01","Sequence":4,"Time":17}"#.utf8)),
                        PayloadScanner.Fields(sequence: 4, timestamp: 17))
     }
+
+    func testPartitionedSubscriptionsGiveEachDeviceToOneObserver() {
+        let roster = ObserverRoster(plan: Fixtures.plan([Fixtures.group(count: 5)]))
+        XCTAssertEqual(roster.subscriptions(observer: 0, of: 2), [
+            "devices/dev-01/sequence", "devices/dev-03/sequence", "devices/dev-05/sequence",
+            "devices/dev-01/status", "devices/dev-02/status", "devices/dev-03/status", "devices/dev-04/status",
+            "devices/dev-05/status",
+        ])
+        XCTAssertEqual(roster.subscriptions(observer: 1, of: 2), ["devices/dev-02/sequence", "devices/dev-04/sequence"])
+    }
 }

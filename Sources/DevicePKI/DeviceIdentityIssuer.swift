@@ -17,15 +17,17 @@ public enum DeviceIdentityIssuer {
     public static func issue(_ request: IssueRequest) async throws -> IssueSummary {
         let started = ContinuousClock.now
         let layout = PKILayout(directory: request.directory)
+        let authorityLayout = PKILayout(directory: request.authorityDirectory ?? request.directory)
         let ids = ClientIDSequence(ids: request.clientIDs)
         try ids.validateShape()
         let validity = try ValidityPeriod.days(request.validityDays, from: request.now)
-        guard SecureFiles.exists(layout.intermediateCertificate) else {
-            throw PKIError.certificateAuthorityMissing(path: layout.intermediateCertificate)
+        guard SecureFiles.exists(authorityLayout.intermediateCertificate) else {
+            throw PKIError.certificateAuthorityMissing(path: authorityLayout.intermediateCertificate)
         }
         let authority = try SigningAuthority.load(
-            certificatePath: layout.intermediateCertificate, keyPath: layout.intermediateKey)
+            certificatePath: authorityLayout.intermediateCertificate, keyPath: authorityLayout.intermediateKey)
         try SecureFiles.checkWritable(layout.devicesDirectory)
+        if request.fault == .foreignCA { try SecureFiles.checkWritable(authorityLayout.foreignDirectory) }
 
         var factory = DeviceIdentityFactory(
             authority: authority, foreignAuthority: nil, keyAlgorithm: request.keyAlgorithm,
@@ -40,7 +42,7 @@ public enum DeviceIdentityIssuer {
             factory = DeviceIdentityFactory(
                 authority: authority,
                 foreignAuthority: try ForeignCertificateAuthority.loadOrCreate(
-                    layout: layout, keyAlgorithm: request.keyAlgorithm, now: request.now),
+                    layout: authorityLayout, keyAlgorithm: request.keyAlgorithm, now: request.now),
                 keyAlgorithm: request.keyAlgorithm, organization: request.organization,
                 organizationalUnit: request.organizationalUnit,
                 includeSubjectAlternativeName: request.includeSubjectAlternativeName,

@@ -10,7 +10,11 @@ public struct IssueRequest: Sendable {
         case list([String])
     }
 
+    /// Where the identities and their index go.
     public var directory: String
+    /// Where the signing CA (`intermediate.pem`/`.key`, and `foreign/`) lives when it is not `directory`:
+    /// e.g. fault identities that reuse a device's client ID go to their own directory under the same CA.
+    public var authorityDirectory: String?
     public var clientIDs: ClientIDs
     public var keyAlgorithm = KeyAlgorithm.p256
     public var validityDays = 365

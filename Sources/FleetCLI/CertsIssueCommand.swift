@@ -18,6 +18,8 @@ struct CertsIssueCommand: AsyncParsableCommand {
     )
 
     @OptionGroup var location: CertsDirectoryOption
+    @Option(help: "Directory of the signing CA when it is not --dir (e.g. fault identities kept apart under the same CA).")
+    var caDir: String?
 
     @Option(parsing: .unconditional, help: "How many devices to issue from --id-pattern.") var count: Int?
     @Option(help: "Client ID pattern, e.g. 'XiaoTandHandCO2-{index:05}'.") var idPattern: String?
@@ -61,6 +63,7 @@ struct CertsIssueCommand: AsyncParsableCommand {
                 throw CertsFailure(description: "use either --id-pattern or --ids, not both")
             }
             var request = IssueRequest(directory: location.absolutePath, clientIDs: clientIDs)
+            request.authorityDirectory = caDir.map { URL(fileURLWithPath: $0).standardizedFileURL.path }
             request.keyAlgorithm = try KeyAlgorithm(parsing: keyType)
             request.validityDays = days
             request.organization = organization

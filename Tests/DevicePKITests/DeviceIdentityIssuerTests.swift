@@ -134,6 +134,27 @@ final class DeviceIdentityIssuerTests: XCTestCase {
         XCTAssertNotNil(P384.Signing.PublicKey(leaf.publicKey))
     }
 
+    func testFaultyTwinsOfADeviceLiveInTheirOwnDirectoryUnderTheSameCA() async throws {
+        let certs = try makeCertificateAuthority(self)
+        try await DeviceIdentityIssuer.issue(IssueRequest(directory: certs, clientIDs: .list(["EdgeBox100A"])))
+        for fault in [IdentityFault.expired, .foreignCA] {
+            var request = IssueRequest(directory: certs + "/faults/" + fault.rawValue, clientIDs: .list(["EdgeBox100A"]))
+            request.authorityDirectory = certs
+            request.fault = fault
+            try await DeviceIdentityIssuer.issue(request)
+        }
+        XCTAssertTrue(FileManager.default.fileExists(atPath: certs + "/foreign/intermediate.pem"))
+        XCTAssertFalse(FileManager.default.fileExists(atPath: certs + "/faults/foreign-ca/intermediate.pem"))
+
+        let healthy = try DeviceIdentityStore(directory: certs).identity(forClientID: "EdgeBox100A")
+        let expired = try DeviceIdentityStore(directory: certs + "/faults/expired").identity(forClientID: "EdgeBox100A")
+        XCTAssertEqual(try runTool("openssl", ["verify", "-CAfile", certs + "/root.pem", "-untrusted", healthy.chainPath, healthy.certificatePath]).status, 0)
+        let result = try runTool("openssl", ["verify", "-CAfile", certs + "/root.pem", "-untrusted", expired.chainPath, expired.certificatePath])
+        XCTAssertTrue(result.output.contains("certificate has expired"), result.output)
+        XCTAssertEqual(try IdentityIndex.read(csvPath: certs + "/faults/expired/devices/index.csv").map(\.fault), ["expired"])
+        XCTAssertEqual(try IdentityIndex.read(csvPath: certs + "/devices/index.csv").map(\.fault), [""])
+    }
+
     func testRSADeviceKeys() async throws {
         let directory = try makeCertificateAuthority(self)
         var request = try request(directory, pattern: "rsa-{index}", count: 2)

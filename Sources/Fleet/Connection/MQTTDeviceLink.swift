@@ -19,7 +19,8 @@ final class MQTTDeviceLink: MQTTConnectionDelegate, DeviceLink {
     private var wasConnected = false
     private var reported = false
     private var endRequestedBeforeActive: MQTTEnding?
-    private var publishCallbacks: [MQTTRequestID: (Bool) -> Void] = [:]
+    /// QoS 1/2 telemetry publishes awaiting PUBACK/PUBCOMP.
+    private var telemetryInFlight = Set<MQTTRequestID>()
     private var subscribeCallbacks: [MQTTRequestID: ([ReasonCode]) -> Void] = [:]
 
     init(configuration: MQTTConnectionConfiguration, eventLoop: any EventLoop, delegate: any DeviceLinkDelegate,
@@ -59,12 +60,10 @@ final class MQTTDeviceLink: MQTTConnectionDelegate, DeviceLink {
 
     // MARK: DeviceLink
 
-    func publish(_ message: MQTTMessage, acknowledged: @escaping (Bool) -> Void) {
-        do {
-            if let request = try handler.publish(message) { publishCallbacks[request] = acknowledged }
-        } catch {
-            acknowledged(false)
-        }
+    func publish(_ message: MQTTMessage, telemetry: Bool) {
+        // A publish the client refuses (not connected, too large) is simply not acknowledged.
+        guard let request = try? handler.publish(message), telemetry else { return }
+        telemetryInFlight.insert(request)
     }
 
     func subscribe(_ subscriptions: [Subscription], completed: @escaping ([ReasonCode]) -> Void) {
@@ -98,8 +97,8 @@ final class MQTTDeviceLink: MQTTConnectionDelegate, DeviceLink {
 
     func connection(_ connection: MQTTConnectionHandler, didComplete request: MQTTRequestID,
                     result: Result<MQTTRequestOutcome, MQTTClientError>) {
-        if let callback = publishCallbacks.removeValue(forKey: request) {
-            if case .success(.published(let code)) = result { callback(!code.isFailure) } else { callback(false) }
+        if telemetryInFlight.remove(request) != nil {
+            if case .success(.published(let code)) = result, !code.isFailure { delegate.linkAcknowledgedTelemetry() }
         } else if let callback = subscribeCallbacks.removeValue(forKey: request) {
             if case .success(.subscribed(let codes)) = result { callback(codes) } else { callback([]) }
         }

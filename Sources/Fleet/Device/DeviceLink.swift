@@ -6,8 +6,9 @@ import NIOCore
 /// What a virtual device needs from one MQTT connection. Implemented over `MQTTClient`'s connection
 /// handler by `MQTTDeviceLink`; everything is called and calls back on the device's event loop.
 protocol DeviceLink: AnyObject {
-    /// Publishes; `acknowledged` runs with true once PUBACK (QoS 1/2) or the write (QoS 0) succeeded.
-    func publish(_ message: MQTTMessage, acknowledged: @escaping (Bool) -> Void)
+    /// Publishes. A `telemetry` publish at QoS 1/2 is reported to the delegate's
+    /// `linkAcknowledgedTelemetry` when the broker acknowledges it (no closure per message).
+    func publish(_ message: MQTTMessage, telemetry: Bool)
     /// Subscribes; `completed` receives the reason code per filter (empty on failure).
     func subscribe(_ subscriptions: [Subscription], completed: @escaping ([ReasonCode]) -> Void)
     func end(_ ending: MQTTEnding)
@@ -21,4 +22,6 @@ protocol DeviceLinkDelegate: AnyObject {
     func linkFailed(stage: ConnectStage, error: MQTTClientError)
     /// The connection ended after CONNACK (or was ended on purpose).
     func linkClosed(_ reason: MQTTCloseReason)
+    /// A telemetry publish was acknowledged with a success code.
+    func linkAcknowledgedTelemetry()
 }

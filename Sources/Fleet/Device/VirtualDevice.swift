@@ -128,7 +128,7 @@ final class VirtualDevice {
         guard firmware.phase == .online, let link else { return }
         record(.faultInjected(fault: .publish, detail: message.topic))
         lastPacketAt = environment.clock.now()
-        link.publish(message) { _ in }
+        link.publish(message, telemetry: false)
     }
 
     func stop(_ mode: StopMode) {
@@ -256,7 +256,7 @@ final class VirtualDevice {
         guard let link, let birth = plan.birth else { return }
         lastPacketAt = environment.clock.now()
         link.publish(MQTTMessage(topic: birth.topic, payload: ByteBuffer(string: birth.payload),
-                                 qos: QoS(clamping: birth.qos), retain: birth.retain)) { _ in }
+                                 qos: QoS(clamping: birth.qos), retain: birth.retain), telemetry: false)
     }
 
     private func publishTelemetry(sequence: UInt64) {
@@ -273,11 +273,7 @@ final class VirtualDevice {
         lastPacketAt = environment.clock.now()
         let message = MQTTMessage(topic: telemetry.topic, payload: payload, qos: profile.telemetryQoS,
                                   retain: telemetry.retain, properties: profile.telemetryProperties)
-        link.publish(message) { [self] ok in
-            guard ok else { return }
-            acked &+= 1
-            environment.counters.messagesAcked &+= 1
-        }
+        link.publish(message, telemetry: true)
     }
 
     // MARK: link callbacks
@@ -307,6 +303,12 @@ final class VirtualDevice {
 
         func linkClosed(_ reason: MQTTCloseReason) {
             current?.linkClosed(reason)
+        }
+
+        func linkAcknowledgedTelemetry() {
+            guard let device, device.linkGeneration == generation else { return }
+            device.acked &+= 1
+            device.environment.counters.messagesAcked &+= 1
         }
     }
 

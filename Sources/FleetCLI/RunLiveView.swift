@@ -12,6 +12,8 @@ final class RunLiveView: @unchecked Sendable {
         var firstMessageAtNs: UInt64?
         var lastMessagesOut: UInt64 = 0
         var lastPollNs: UInt64 = 0
+        /// Telemetry published in each second of the run (index = second), for throughput charts.
+        var publishedPerSecond: [UInt64] = []
     }
 
     private let fleet: Fleet
@@ -52,6 +54,11 @@ final class RunLiveView: @unchecked Sendable {
                 let rate = Double(counters.messagesOut &- state.lastMessagesOut) / elapsed
                 state.peakMessagesPerSecond = max(state.peakMessagesPerSecond, rate)
             }
+            let second = Int(now / 1_000_000_000)
+            if state.publishedPerSecond.count <= second {
+                state.publishedPerSecond += Array(repeating: 0, count: second + 1 - state.publishedPerSecond.count)
+            }
+            state.publishedPerSecond[second] &+= counters.messagesOut &- state.lastMessagesOut
             state.lastMessagesOut = counters.messagesOut
             state.lastPollNs = now
             polls += 1

@@ -43,7 +43,7 @@ struct RunCommand: AsyncParsableCommand {
             FileHandle.standardError.write(Data("fleet run: \(error)\n".utf8))
             throw ExitCode(3)
         }
-        print(RunReport.preflight(plan, preflight))
+        print(RunReport.preflight(plan, preflight, devices: devices))
         if dryRun { return }
 
         let path = events ?? RunReport.defaultLedgerPath(plan)

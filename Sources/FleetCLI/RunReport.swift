@@ -5,7 +5,7 @@ import Scenario
 
 /// The text `fleet run` prints before and after a run.
 enum RunReport {
-    static func preflight(_ plan: Plan, _ preflight: RunPreflight) -> String {
+    static func preflight(_ plan: Plan, _ preflight: RunPreflight, devices: [DevicePlan]) -> String {
         var lines = [
             "scenario \(plan.name) (seed \(plan.seed)) → \(plan.broker.url)",
             "  devices \(preflight.devices), impostors \(preflight.impostors), observers \(preflight.observers); "
@@ -14,8 +14,11 @@ enum RunReport {
             "  source addresses: " + (preflight.sources.addresses.isEmpty ? "kernel's choice" : preflight.sources.addresses.joined(separator: ", ")),
             "  timeline (\(plan.timeline.count) steps, \(plan.duration)):",
         ]
+        let selector = DeviceSelector(devices: devices, seed: plan.seed)
         for step in plan.timeline {
-            lines.append("    \(step.at)  \(step.action.keyword)  (line \(step.location.line))")
+            let target = RunPreflight.target(of: step.action)
+            let selected = target.map { " → \(selector.select($0, step: step.index).count) devices" } ?? ""
+            lines.append("    \(step.at)  \(step.action.keyword)\(selected)  (line \(step.location.line))")
         }
         return lines.joined(separator: "\n")
     }

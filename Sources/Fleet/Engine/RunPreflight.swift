@@ -26,4 +26,9 @@ public struct RunPreflight: Sendable {
         return RunPreflight(devices: devices.count, impostors: impostors, observers: plan.observer.connections,
                             budget: budget, sources: sources)
     }
+
+    /// The devices a step aims at, if it aims at any (`wait` does not; `stop` aims at all).
+    public static func target(of action: TimelineAction) -> Target? {
+        TimelineExecutor.target(of: action)
+    }
 }

@@ -45,6 +45,7 @@ struct RunCommand: AsyncParsableCommand {
         }
         print(RunReport.preflight(plan, preflight, devices: devices))
         if dryRun { return }
+        for line in try await CertificateFaultIdentities.prepare(plan: plan, devices: devices) { print("  " + line) }
 
         let path = events ?? RunReport.defaultLedgerPath(plan)
         try FileManager.default.createDirectory(

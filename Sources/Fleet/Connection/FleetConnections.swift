@@ -83,25 +83,22 @@ public struct FleetConnections: DeviceLinkFactory, Sendable {
     }
 
     /// The broker's TLS settings plus this device's identity, or the faulty one a `cert-fault` step
-    /// chose: `<certs>/faults/<kind>/devices/<clientId>/`, issued there beforehand with
-    /// `fleet certs issue --dir <certs>/faults/<kind> --fault <kind>`. nil = plain TCP.
+    /// chose (see `CertificateFaultIdentities`). nil = plain TCP.
     private func tlsSettings(for device: DevicePlan, fault: CertFaultKind?) -> Result<TLSSettings, MQTTClientError>? {
         guard var settings = tls else { return nil }
         guard case .certificate(let files) = device.credentials else { return .success(settings) }
         settings.certificateChainFile = files.chain
         settings.privateKeyFile = files.key
         guard let fault else { return .success(settings) }
-        let suffix = "/devices/" + device.clientID + "/chain.pem"
-        let certs = files.chain.hasSuffix(suffix) ? String(files.chain.dropLast(suffix.count)) : "."
-        let faultDirectory = certs + "/faults/" + fault.rawValue
+        let certs = CertificateFaultIdentities.certsFolder(chain: files.chain, clientID: device.clientID) ?? "."
+        let faultDirectory = CertificateFaultIdentities.directory(certs: certs, kind: fault)
         do {
             let faulty = try DeviceIdentityStore(directory: faultDirectory).identity(forClientID: device.clientID)
             settings.certificateChainFile = faulty.chainPath
             settings.privateKeyFile = faulty.keyPath
             return .success(settings)
         } catch {
-            return .failure(.tlsConfiguration(
-                "cert-fault \(fault.rawValue): \(error) (issue it with: fleet certs issue --dir \(faultDirectory) --fault \(fault.rawValue))"))
+            return .failure(.tlsConfiguration("cert-fault \(fault.rawValue): \(error)"))
         }
     }
 }

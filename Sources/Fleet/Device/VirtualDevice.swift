@@ -126,6 +126,7 @@ final class VirtualDevice {
     /// A one-off publish on the device's own connection (a timeline `publish` step).
     func publishOnce(_ message: MQTTMessage) {
         guard firmware.phase == .online, let link else { return }
+        environment.counters.faults += 1
         record(.faultInjected(fault: .publish, detail: message.topic))
         lastPacketAt = environment.clock.now()
         link.publish(message, telemetry: false)

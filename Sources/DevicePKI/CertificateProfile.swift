@@ -1,3 +1,4 @@
+import _CryptoExtras
 import X509
 
 /// The extensions each kind of certificate in the fleet PKI carries.
@@ -8,7 +9,8 @@ enum CertificateProfile: Sendable {
     case intermediate
     /// digitalSignature (critical), EKU clientAuth, optional SAN.
     case device(subjectAlternativeNames: [GeneralName])
-    /// digitalSignature (critical), EKU serverAuth, SAN with the broker's DNS names and IPs.
+    /// digitalSignature (+ keyEncipherment for RSA keys, for TLS 1.2 RSA key exchange) (critical),
+    /// EKU serverAuth, SAN with the broker's DNS names and IPs.
     case server(subjectAlternativeNames: [GeneralName])
 
     func extensions(subjectKey: Certificate.PublicKey, authorityKeyIdentifier: ArraySlice<UInt8>?) throws -> Certificate.Extensions {
@@ -28,13 +30,19 @@ enum CertificateProfile: Sendable {
                 AuthorityKeyIdentifier(keyIdentifier: authorityKeyIdentifier)
             }
         case .device(let names):
-            return try endEntity(usage: .clientAuth, names: names, subjectKeyIdentifier, authorityKeyIdentifier)
+            return try endEntity(
+                keyUsage: KeyUsage(digitalSignature: true), usage: .clientAuth, names: names,
+                subjectKeyIdentifier, authorityKeyIdentifier)
         case .server(let names):
-            return try endEntity(usage: .serverAuth, names: names, subjectKeyIdentifier, authorityKeyIdentifier)
+            let isRSA = _RSA.Signing.PublicKey(subjectKey) != nil
+            return try endEntity(
+                keyUsage: KeyUsage(digitalSignature: true, keyEncipherment: isRSA), usage: .serverAuth, names: names,
+                subjectKeyIdentifier, authorityKeyIdentifier)
         }
     }
 
     private func endEntity(
+        keyUsage: KeyUsage,
         usage: ExtendedKeyUsage.Usage,
         names: [GeneralName],
         _ subjectKeyIdentifier: SubjectKeyIdentifier,
@@ -42,7 +50,7 @@ enum CertificateProfile: Sendable {
     ) throws -> Certificate.Extensions {
         try Certificate.Extensions {
             Critical(BasicConstraints.notCertificateAuthority)
-            Critical(KeyUsage(digitalSignature: true))
+            Critical(keyUsage)
             try ExtendedKeyUsage([usage])
             subjectKeyIdentifier
             AuthorityKeyIdentifier(keyIdentifier: authorityKeyIdentifier)

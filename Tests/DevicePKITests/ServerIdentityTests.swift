@@ -32,6 +32,17 @@ final class ServerIdentityTests: XCTestCase {
         XCTAssertEqual(host.status, 0, host.output)
     }
 
+    func testRSAServerKeyAlsoAllowsKeyEncipherment() throws {
+        let directory = try makeCertificateAuthority(self)
+        var options = ServerIdentityOptions(directory: directory, hosts: ["localhost"])
+        options.keyAlgorithm = .rsa2048
+        let files = try ServerIdentityIssuer.issue(options)
+        XCTAssertEqual(
+            try readCertificate(files.certificate).extensions.keyUsage, KeyUsage(digitalSignature: true, keyEncipherment: true))
+        let ecdsa = try ServerIdentityIssuer.issue(ServerIdentityOptions(directory: try makeCertificateAuthority(self), hosts: ["localhost"]))
+        XCTAssertEqual(try readCertificate(ecdsa.certificate).extensions.keyUsage, KeyUsage(digitalSignature: true))
+    }
+
     func testListenerSnippetsPointAtTheFiles() throws {
         let directory = try makeCertificateAuthority(self)
         let files = try ServerIdentityIssuer.issue(ServerIdentityOptions(directory: directory, hosts: ["localhost"]))

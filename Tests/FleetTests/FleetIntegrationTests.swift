@@ -7,7 +7,7 @@ import XCTest
 
 /// Tiny scenarios against the real test mosquitto (Scripts/test-broker.sh, 127.0.0.1:1883).
 final class FleetIntegrationTests: XCTestCase {
-    private struct Outcome {
+    struct Outcome {
         var plan: Plan
         var events: [RunEvent]
         var counts: [DeviceTelemetryCount]
@@ -31,13 +31,14 @@ final class FleetIntegrationTests: XCTestCase {
             case .disconnect(let spec): spec.target
             case .duplicateClientID(let spec): spec.target
             case .throttle(let spec): spec.target
+            case .publish(let spec): spec.target
             default: Target(selection: .all)
             }
             return Set(DeviceSelector(devices: devices, seed: plan.seed).select(target, step: index).map { devices[$0].clientID })
         }
     }
 
-    private func run(_ yaml: String) throws -> Outcome {
+    func run(_ yaml: String) throws -> Outcome {
         let plan = try ScenarioLoader.parse(yaml: yaml, path: "integration.yaml")
         let collector = RunEventCollector()
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
@@ -143,5 +144,36 @@ final class FleetIntegrationTests: XCTestCase {
             XCTAssertLessThan(device.acked, device.sent, device.clientID)
             XCTAssertLessThan(device.acked + 10, leastAckedFree, "\(device.clientID) vs \(free)")
         }
+    }
+}
+
+extension FleetIntegrationTests {
+    func testPublishStepReachesTheSelectedDevicesConfigurationTopicsThroughTheController() throws {
+        let outcome = try run("""
+            name: fleet-it-publish
+            seed: 12
+            broker: { url: "mqtt://127.0.0.1:1883" }
+            groups:
+              - name: boards
+                count: 4
+                client-id: "fleet-it-publish-{index}"
+                personality: custom
+                subscribe: [ { filter: "fleet/it-publish/{clientId}/configuration", qos: 1 } ]
+            timeline:
+              - { at: 0s, ramp: { over: 0s } }
+              - { at: 1s, publish: { select: 2, topic: "fleet/it-publish/{clientId}/configuration", payload: '{"interval":10}', qos: 1 } }
+              - { at: 2s, stop: graceful }
+            """)
+        let targeted = Set(outcome.faults(.publish).compactMap { $0 })
+        XCTAssertEqual(targeted.count, 2)
+        XCTAssertEqual(targeted, outcome.selected(step: 1))
+        for count in outcome.counts {
+            XCTAssertEqual(count.received, targeted.contains(count.clientID) ? 1 : 0, count.clientID)
+        }
+        let controllerConnected = outcome.events.contains { event in
+            guard (event.device ?? "").hasPrefix("fleet-controller-"), case .connected = event.kind else { return false }
+            return true
+        }
+        XCTAssertTrue(controllerConnected)
     }
 }

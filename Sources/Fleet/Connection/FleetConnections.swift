@@ -33,7 +33,17 @@ public struct FleetConnections: DeviceLinkFactory, Sendable {
 
     /// The plan's broker, spreading devices over `sources`.
     public static func plan(_ plan: Plan, sources: SourceAddressPlan) -> FleetConnections {
-        let broker = plan.broker
+        broker(plan.broker, sources: sources, seed: plan.seed)
+    }
+
+    /// Where the fleet's controller connection (timeline `publish` steps) goes: the observers' broker
+    /// when the plan names one (a listener without the devices' ACL or client certificates), else the
+    /// devices' broker.
+    public static func controller(_ plan: Plan) -> FleetConnections {
+        broker(plan.observer.broker ?? plan.broker, sources: SourceAddressPlan(addresses: []), seed: plan.seed)
+    }
+
+    static func broker(_ broker: BrokerSpec, sources: SourceAddressPlan, seed: UInt64) -> FleetConnections {
         var tls: TLSSettings?
         if broker.tls {
             let verification: TLSSettings.Verification = switch broker.verification {
@@ -45,7 +55,30 @@ public struct FleetConnections: DeviceLinkFactory, Sendable {
                               verification: verification)
         }
         return FleetConnections(host: broker.host, port: broker.port, sources: sources,
-                                connectTimeout: broker.connectTimeout, tls: tls, seed: plan.seed)
+                                connectTimeout: broker.connectTimeout, tls: tls, seed: seed)
+    }
+
+    /// A connection that is not a device (no identity, no shaping): the controller's.
+    func openPlain(configuration: MQTTConnectionConfiguration, on eventLoop: any EventLoop,
+                   delegate: any DeviceLinkDelegate) -> MQTTDeviceLink {
+        let link = MQTTDeviceLink(configuration: configuration, eventLoop: eventLoop, delegate: delegate,
+                                  shaper: LinkShapingHandler(random: SeededGenerator(seed: seed)))
+        let endpoint = MQTTEndpoint(host: host, port: port, connectTimeout: TimeAmount(connectTimeout))
+        guard let settings = tls else {
+            link.connect(to: endpoint, tls: nil)
+            return link
+        }
+        let bound = NIOLoopBound(link, eventLoop: eventLoop)
+        let contexts = self.contexts
+        threadPool.runIfActive(eventLoop: eventLoop) {
+            try contexts.context(for: settings)
+        }.assumeIsolatedUnsafeUnchecked().whenComplete { result in
+            switch result {
+            case .success(let context): bound.value.connect(to: endpoint, tls: context)
+            case .failure(let error): bound.value.failBeforeConnecting(.tlsConfiguration("\(error)"))
+            }
+        }
+        return link
     }
 
     func open(

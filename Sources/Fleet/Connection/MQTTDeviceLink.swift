@@ -95,6 +95,10 @@ final class MQTTDeviceLink: MQTTConnectionDelegate, DeviceLink {
         delegate.linkConnected(info: info, timings: connection.timings)
     }
 
+    func connection(_ connection: MQTTConnectionHandler, didReceive publish: PublishPacket) {
+        delegate.linkReceivedMessage()
+    }
+
     func connection(_ connection: MQTTConnectionHandler, didComplete request: MQTTRequestID,
                     result: Result<MQTTRequestOutcome, MQTTClientError>) {
         if telemetryInFlight.remove(request) != nil {

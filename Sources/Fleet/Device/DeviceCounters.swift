@@ -49,6 +49,8 @@ public struct DeviceTelemetryCount: Sendable, Hashable {
     public var acked: UInt64
     /// The last sequence number published; nil when nothing was.
     public var lastSequence: UInt64?
+    /// Messages the broker delivered to the device on its subscriptions (downlink).
+    public var received: UInt64
 }
 
 extension DeviceFirmware.Phase {

@@ -24,4 +24,6 @@ protocol DeviceLinkDelegate: AnyObject {
     func linkClosed(_ reason: MQTTCloseReason)
     /// A telemetry publish was acknowledged with a success code.
     func linkAcknowledgedTelemetry()
+    /// An application message arrived on one of the device's subscriptions (e.g. its configuration).
+    func linkReceivedMessage()
 }

@@ -37,6 +37,8 @@ final class VirtualDevice {
     var impostorActive = false
     private(set) var sent: UInt64 = 0
     private(set) var acked: UInt64 = 0
+    /// Messages delivered to the device on its subscriptions.
+    private(set) var received: UInt64 = 0
     private(set) var lastSequence: UInt64?
 
     /// A device of the fleet, or an impostor borrowing a device's client ID and identity.
@@ -70,7 +72,8 @@ final class VirtualDevice {
     var hasOpenLink: Bool { link != nil }
 
     var telemetryCount: DeviceTelemetryCount {
-        DeviceTelemetryCount(clientID: plan.clientID, sent: sent, acked: acked, lastSequence: lastSequence)
+        DeviceTelemetryCount(clientID: plan.clientID, sent: sent, acked: acked, lastSequence: lastSequence,
+                             received: received)
     }
 
     // MARK: commands from the timeline
@@ -121,15 +124,6 @@ final class VirtualDevice {
         certificateFault = kind
         environment.counters.faults += 1
         record(.faultInjected(fault: .certFault, detail: kind.rawValue))
-    }
-
-    /// A one-off publish on the device's own connection (a timeline `publish` step).
-    func publishOnce(_ message: MQTTMessage) {
-        guard firmware.phase == .online, let link else { return }
-        environment.counters.faults += 1
-        record(.faultInjected(fault: .publish, detail: message.topic))
-        lastPacketAt = environment.clock.now()
-        link.publish(message, telemetry: false)
     }
 
     func stop(_ mode: StopMode) {
@@ -304,6 +298,11 @@ final class VirtualDevice {
 
         func linkClosed(_ reason: MQTTCloseReason) {
             current?.linkClosed(reason)
+        }
+
+        func linkReceivedMessage() {
+            guard let device, device.linkGeneration == generation else { return }
+            device.received &+= 1
         }
 
         func linkAcknowledgedTelemetry() {

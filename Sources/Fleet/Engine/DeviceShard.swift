@@ -52,20 +52,9 @@ final class DeviceShard {
                     }
                 }
             }
-        case .publish(let spec):
-            for (_, index) in local {
-                let device = devices[index]
-                let plan = device.plan
-                var random = SeededGenerator(seed: seed, stream: UInt64(plan.ordinal))
-                let topic = spec.topic.binding(clientID: plan.clientID, index: plan.index, group: plan.group)
-                let payload = spec.payload.binding(clientID: plan.clientID, index: plan.index, group: plan.group)
-                let message = MQTTMessage(
-                    topic: topic.render(sequence: 0, timestampMilliseconds: 0, uptimeMilliseconds: 0, random: &random),
-                    payload: ByteBuffer(string: payload.render(sequence: 0, timestampMilliseconds: 0,
-                                                               uptimeMilliseconds: 0, random: &random)),
-                    qos: QoS(clamping: spec.qos), retain: spec.retain)
-                device.publishOnce(message)
-            }
+        case .publish:
+            // Sent by the fleet's controller connection (see `Fleet`), not by the devices.
+            break
         case .certFault(let spec):
             for (_, index) in local { devices[index].presentCertificateFault(spec.kind) }
         case .stop(let mode):

@@ -1,5 +1,7 @@
+import Foundation
 import Ledger
 import MQTTClient
+import MQTTCore
 import NIOCore
 import NIOPosix
 import Scenario
@@ -16,11 +18,19 @@ public final class Fleet: TimelineTarget, Sendable {
     private let timeline: NIOLoopBoundBox<TimelineExecutor?>
     private let finishedPromise: EventLoopPromise<StopMode?>
     private let timelineOver: NIOLoopBoundBox<Bool>
+    private let controller: NIOLoopBoundBox<FleetController?>
+    /// Faults injected from the control loop itself (publish steps).
+    private let controlFaults: NIOLoopBoundBox<Int>
+    private let sink: any RunEventSink
+    private let clock: RunClock
 
     /// Builds the devices on their loops (nothing connects until `start`). Blocks until built: call it
     /// from outside the group's event loops.
-    init(plan: Plan, group: any EventLoopGroup, sink: any RunEventSink, clock: RunClock, links: any DeviceLinkFactory) throws {
+    init(plan: Plan, group: any EventLoopGroup, sink: any RunEventSink, clock: RunClock, links: any DeviceLinkFactory,
+         controller controllerConnections: FleetConnections?) throws {
         self.plan = plan
+        self.sink = sink
+        self.clock = clock
         let devices = plan.devices()
         self.devices = devices
         let loops = Array(group.makeIterator())
@@ -44,16 +54,26 @@ public final class Fleet: TimelineTarget, Sendable {
         timeline = .makeEmptyBox(valueType: TimelineExecutor.self, eventLoop: controlLoop)
         finishedPromise = controlLoop.makePromise(of: StopMode?.self)
         timelineOver = .makeBoxSendingValue(false, eventLoop: controlLoop)
+        controlFaults = .makeBoxSendingValue(0, eventLoop: controlLoop)
+        controller = .makeEmptyBox(valueType: FleetController.self, eventLoop: controlLoop)
+        let controlLoop = self.controlLoop
         try controlLoop.submit {
+            if let controllerConnections {
+                self.controller.value = FleetController(
+                    plan: plan, connections: controllerConnections, eventLoop: controlLoop, sink: sink, clock: clock,
+                    clientID: "fleet-controller-\(plan.seed)-\(ProcessInfo.processInfo.processIdentifier)")
+            }
             self.timeline.value = TimelineExecutor(plan: plan, devices: devices, eventLoop: loops[0], sink: sink,
                                                    clock: clock, target: self)
         }.wait()
     }
 
-    /// A fleet whose devices connect with `MQTTClient` to the plan's broker.
+    /// A fleet whose devices connect with `MQTTClient` to the plan's broker; `publish` steps go out on a
+    /// controller connection (`FleetConnections.controller`).
     public convenience init(plan: Plan, group: any EventLoopGroup, sink: any RunEventSink, clock: RunClock,
                             connections: FleetConnections) throws {
-        try self.init(plan: plan, group: group, sink: sink, clock: clock, links: connections)
+        try self.init(plan: plan, group: group, sink: sink, clock: clock, links: connections,
+                      controller: .controller(plan))
     }
 
     /// Completes when the timeline is over: with the stop step's mode, or nil when it simply ran out.
@@ -70,6 +90,7 @@ public final class Fleet: TimelineTarget, Sendable {
         controlLoop.execute {
             self.timeline.value?.cancel()
             self.finishTimeline(mode)
+            self.controller.value?.stop()
         }
         let stopped = shards.map { shard in
             shard.eventLoop.submit { shard.value.stopAll(mode) }
@@ -93,7 +114,8 @@ public final class Fleet: TimelineTarget, Sendable {
     /// Live counts summed over every loop.
     public func counters() -> EventLoopFuture<FleetCounters> {
         let parts = shards.map { shard in shard.eventLoop.submit { shard.value.environment.counters.snapshot } }
-        return EventLoopFuture.whenAllSucceed(parts, on: controlLoop).map { $0.reduce(FleetCounters(), +) }
+        let control = controlLoop.submit { FleetCounters(faults: self.controlFaults.value) }
+        return EventLoopFuture.whenAllSucceed(parts + [control], on: controlLoop).map { $0.reduce(FleetCounters(), +) }
     }
 
     /// Per-device telemetry ground truth (sent, acked, last sequence), in ordinal order.
@@ -109,6 +131,10 @@ public final class Fleet: TimelineTarget, Sendable {
     // MARK: TimelineTarget (called on the control loop)
 
     public func perform(_ step: TimelineStep, on ordinals: [Int]) {
+        if case .publish(let spec) = step.action {
+            publish(spec, for: ordinals, step: step.index)
+            return
+        }
         var local = Array(repeating: [(rank: Int, index: Int)](), count: shards.count)
         for (rank, ordinal) in ordinals.enumerated() {
             local[ordinal % shards.count].append((rank, ordinal / shards.count))
@@ -120,6 +146,35 @@ public final class Fleet: TimelineTarget, Sendable {
                 shard.value.perform(step.action, local: mine, selectedCount: selected)
             }
         }
+    }
+
+    /// A `publish` step: one message per selected device (its placeholders filled in), or a single one
+    /// when neither topic nor payload names a device; logged on each device it is meant for.
+    private func publish(_ spec: PublishSpec, for ordinals: [Int], step: Int) {
+        var random = SeededGenerator(seed: plan.seed, stream: UInt64(step) | 1 << 41)
+        func message(_ device: DevicePlan?) -> MQTTMessage {
+            let bind: (Template) -> Template = { template in
+                device.map { template.binding(clientID: $0.clientID, index: $0.index, group: $0.group) } ?? template
+            }
+            let topic = bind(spec.topic).render(sequence: 0, timestampMilliseconds: 0, uptimeMilliseconds: 0, random: &random)
+            let payload = bind(spec.payload).render(sequence: 0, timestampMilliseconds: 0, uptimeMilliseconds: 0,
+                                                    random: &random)
+            return MQTTMessage(topic: topic, payload: ByteBuffer(string: payload), qos: QoS(clamping: spec.qos),
+                               retain: spec.retain)
+        }
+        let perDevice = spec.topic.needsDevice || spec.payload.needsDevice
+        let messages = perDevice ? ordinals.map { message(devices[$0]) } : [message(nil)]
+        let now = clock.now()
+        if perDevice {
+            for (ordinal, sent) in zip(ordinals, messages) {
+                sink.record(RunEvent(at: now, device: devices[ordinal].clientID,
+                                     kind: .faultInjected(fault: .publish, detail: sent.topic)))
+            }
+        } else {
+            sink.record(RunEvent(at: now, kind: .faultInjected(fault: .publish, detail: messages[0].topic)))
+        }
+        controlFaults.value += messages.count
+        controller.value?.publish(messages)
     }
 
     public func timelineFinished(stoppedBy mode: StopMode?) {

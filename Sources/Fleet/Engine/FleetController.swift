@@ -6,6 +6,7 @@ import Scenario
 
 /// The fleet's own publisher for timeline `publish` steps (e.g. new settings on devices'
 /// configuration topics): one connection, opened on first use, living on the fleet's control loop.
+/// Its connection is not logged (it is not a device); only a failure is, run-wide.
 final class FleetController: DeviceLinkDelegate {
     let clientID: String
     private let connections: FleetConnections
@@ -44,7 +45,6 @@ final class FleetController: DeviceLinkDelegate {
         guard connected, let link else {
             waiting += messages
             if link == nil {
-                sink.record(RunEvent(at: clock.now(), device: clientID, kind: .connecting(attempt: 1)))
                 link = connections.openPlain(configuration: configuration, on: eventLoop, delegate: self)
             }
             return
@@ -58,19 +58,15 @@ final class FleetController: DeviceLinkDelegate {
 
     func linkConnected(info: MQTTConnAckInfo, timings: MQTTPhaseTimings) {
         connected = true
-        sink.record(RunEvent(at: clock.now(), device: clientID, kind: .connected(
-            tcpNs: UInt64(max(timings.tcpDuration?.nanoseconds ?? 0, 0)),
-            tlsNs: timings.tlsDuration.map { UInt64(max($0.nanoseconds, 0)) },
-            connackNs: UInt64(max(timings.connAckDuration?.nanoseconds ?? 0, 0)),
-            sessionPresent: info.sessionPresent)))
         let pending = waiting
         waiting.removeAll()
         publish(pending)
     }
 
     func linkFailed(stage: ConnectStage, error: MQTTClientError) {
-        sink.record(RunEvent(at: clock.now(), device: clientID, kind: .connectFailed(
-            stage: stage, reason: "controller: \(error) (\(waiting.count) publishes dropped)")))
+        // Run-wide (no device): the controller is not one of the plan's devices.
+        sink.record(RunEvent(at: clock.now(), kind: .connectFailed(
+            stage: stage, reason: "controller \(clientID): \(error) (\(waiting.count) publishes dropped)")))
         waiting.removeAll()
         link = nil
     }

@@ -5,14 +5,21 @@ import Foundation
 import Ledger
 import NIOCore
 import NIOPosix
+import Reports
 import Scenario
 
 /// `fleet run SCENARIO.yaml`: plays a scenario's timeline against its broker with thousands of
-/// virtual devices and writes the run's event ledger.
+/// virtual devices, watches them with observers, and judges the run against its expectations.
 struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
-        abstract: "Run a scenario: spawn its devices, play its timeline of faults, write the event ledger."
+        abstract: "Run a scenario: spawn its devices, play its timeline of faults, judge wills, telemetry and latency.",
+        discussion: """
+            Writes the event ledger as the run goes and, at the end, <ledger>.json, .junit.xml, .html and .txt reports.
+            Exit status: 0 when every expectation passed, 1 when one failed, 2 for a malformed scenario,
+            3 when the run does not fit this machine's limits, 4 when the observers cannot subscribe,
+            130 when interrupted (the reports are still written).
+            """
     )
 
     @Argument(help: "The scenario file (YAML).")
@@ -56,6 +63,15 @@ struct RunCommand: AsyncParsableCommand {
         ledger.record(RunEvent(at: clock.now(), kind: .runStarted(scenario: plan.name, seed: plan.seed, devices: devices.count)))
 
         let group = MultiThreadedEventLoopGroup(numberOfThreads: System.coreCount)
+        let verification: RunVerification
+        do {
+            verification = try await RunVerification.start(plan: plan, ledger: ledger, clock: clock, group: group)
+        } catch {
+            FileHandle.standardError.write(Data("fleet run: the observers could not start: \(error)\n".utf8))
+            ledger.close()
+            try? await group.shutdownGracefully()
+            throw ExitCode(4)
+        }
         let fleet = try Fleet(plan: plan, group: group, sink: ledger, clock: clock,
                               connections: .plan(plan, sources: preflight.sources))
         let interruption = RunInterruption()
@@ -68,6 +84,9 @@ struct RunCommand: AsyncParsableCommand {
         try await fleet.stop(stoppedBy ?? .graceful).get()
         live.stop()
         signals.forEach { $0.cancel() }
+        // Wills of the last abrupt endings are still on their way to the observers.
+        try await Task.sleep(for: RunVerification.drain)
+        let observed = await verification.stopObserving()
 
         let counts = try await fleet.telemetryCounts().get()
         for count in counts {
@@ -81,6 +100,13 @@ struct RunCommand: AsyncParsableCommand {
         try await group.shutdownGracefully()
         print(RunReport.summary(plan: plan, counters: counters, counts: counts, live: live.figures, clock: clock,
                                 reason: reason, ledgerPath: path))
+        let base = path.hasSuffix(".jsonl") ? String(path.dropLast(".jsonl".count)) : path
+        let (report, files) = try RunVerification.judge(
+            plan: plan, observed: observed, ledgerPath: path, reportBase: base,
+            publishedPerSecond: live.figures.publishedPerSecond)
+        print(TerminalSummary.render(report, style: RunVerification.terminalStyle))
+        print("reports: " + files.joined(separator: ", "))
         if reason == .interrupted { throw ExitCode(130) }
+        if !report.passed { throw ExitCode(1) }
     }
 }

@@ -50,11 +50,11 @@ struct RunCommand: AsyncParsableCommand {
             FileHandle.standardError.write(Data("fleet run: \(error)\n".utf8))
             throw ExitCode(3)
         }
-        print(RunReport.preflight(plan, preflight, devices: devices))
+        print(RunConsole.preflight(plan, preflight, devices: devices))
         if dryRun { return }
         for line in try await CertificateFaultIdentities.prepare(plan: plan, devices: devices) { print("  " + line) }
 
-        let path = events ?? RunReport.defaultLedgerPath(plan)
+        let path = events ?? RunConsole.defaultLedgerPath(plan)
         try FileManager.default.createDirectory(
             atPath: (path as NSString).deletingLastPathComponent.isEmpty ? "." : (path as NSString).deletingLastPathComponent,
             withIntermediateDirectories: true)
@@ -98,7 +98,7 @@ struct RunCommand: AsyncParsableCommand {
         ledger.record(RunEvent(at: clock.now(), kind: .runEnded(reason: reason)))
         ledger.close()
         try await group.shutdownGracefully()
-        print(RunReport.summary(plan: plan, counters: counters, counts: counts, live: live.figures, clock: clock,
+        print(RunConsole.summary(plan: plan, counters: counters, counts: counts, live: live.figures, clock: clock,
                                 reason: reason, ledgerPath: path))
         let base = path.hasSuffix(".jsonl") ? String(path.dropLast(".jsonl".count)) : path
         let (report, files) = try RunVerification.judge(

@@ -32,7 +32,7 @@ struct RunVerification {
     /// beside the ledger (`<base>.json`, `.junit.xml`, `.html`, `.txt`); returns the report and those paths.
     static func judge(
         plan: Plan, observed: ObserverTotals, ledgerPath: String, reportBase: String, publishedPerSecond: [UInt64]
-    ) throws -> (report: Verification.RunReport, files: [String]) {
+    ) throws -> (report: RunReport, files: [String]) {
         let events = try LedgerReader.read(path: ledgerPath)
         let report = RunAnalysis.report(RunAnalysis.Inputs(
             plan: plan, events: events, observers: observed, publishedPerSecond: publishedPerSecond))

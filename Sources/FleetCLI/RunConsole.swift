@@ -4,7 +4,7 @@ import Ledger
 import Scenario
 
 /// The text `fleet run` prints before and after a run.
-enum RunReport {
+enum RunConsole {
     static func preflight(_ plan: Plan, _ preflight: RunPreflight, devices: [DevicePlan]) -> String {
         var lines = [
             "scenario \(plan.name) (seed \(plan.seed)) → \(plan.broker.url)",

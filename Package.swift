@@ -14,6 +14,11 @@ let package = Package(
         .library(name: "MQTTCore", targets: ["MQTTCore"]),
         .library(name: "MQTTClient", targets: ["MQTTClient"]),
         .library(name: "DevicePKI", targets: ["DevicePKI"]),
+        // For Benchmarks/ (a package of its own, so CI does not build it).
+        .library(name: "Scenario", targets: ["Scenario"]),
+        .library(name: "Ledger", targets: ["Ledger"]),
+        .library(name: "Verification", targets: ["Verification"]),
+        .library(name: "Observation", targets: ["Observation"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -25,6 +30,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
     ],
     targets: [
         // Wire protocol: packets, properties, reason codes, codec. No I/O.
@@ -110,6 +116,17 @@ let package = Package(
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ]
         ),
+        // Prometheus `/metrics` during a run: a registry fed plain numbers and a tiny HTTP server. No Fleet.
+        .target(
+            name: "RunMetrics",
+            dependencies: [
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
         // The `fleet` command line: parse, call, print.
         .executableTarget(
             name: "FleetCLI",
@@ -160,6 +177,14 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
+            ]
+        ),
+        .testTarget(
+            name: "RunMetricsTests",
+            dependencies: [
+                "RunMetrics",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
         .testTarget(name: "VerificationTests", dependencies: ["Verification", "Reports", "Ledger", "Scenario"]),

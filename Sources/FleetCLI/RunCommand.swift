@@ -76,7 +76,9 @@ struct RunCommand: AsyncParsableCommand {
                               connections: .plan(plan, sources: preflight.sources))
         let interruption = RunInterruption()
         let signals = interruption.install { fleet.stop(.graceful).whenComplete { _ in } }
-        let live = RunLiveView(fleet: fleet, total: devices.count, clock: clock, every: statusEvery)
+        let live = RunLiveView(fleet: fleet, observers: verification.observers, total: devices.count,
+                               planned: plan.duration, clock: clock, style: RunVerification.terminalStyle,
+                               every: statusEvery)
         live.start(on: group.next())
 
         fleet.start()

@@ -2,33 +2,44 @@ import Fleet
 import Foundation
 import Ledger
 import NIOCore
+import Observation
+import Reports
 
-/// Polls the fleet's counters (5 times a second) for the status line and the summary's figures:
-/// when every device was first connected, and the telemetry rate.
+/// Polls the fleet's and the observers' counters (5 times a second) for the live progress line and
+/// the summary's figures: when every device was first connected, and the telemetry rates.
 final class RunLiveView: @unchecked Sendable {
     struct Figures {
         var allConnectedAtNs: UInt64?
         var peakMessagesPerSecond: Double = 0
         var firstMessageAtNs: UInt64?
         var lastMessagesOut: UInt64 = 0
+        var lastDelivered: UInt64 = 0
         var lastPollNs: UInt64 = 0
         /// Telemetry published in each second of the run (index = second), for throughput charts.
         var publishedPerSecond: [UInt64] = []
     }
 
     private let fleet: Fleet
+    private let observers: Observers
     private let total: Int
+    private let plannedNs: UInt64
     private let clock: RunClock
+    private let style: TerminalStyle
     private let printEvery: Int
     private let lock = NSLock()
     private var state = Figures()
     private var polls = 0
     private var task: RepeatedTask?
 
-    init(fleet: Fleet, total: Int, clock: RunClock, every seconds: Double) {
+    init(fleet: Fleet, observers: Observers, total: Int, planned: Duration, clock: RunClock, style: TerminalStyle,
+         every seconds: Double) {
         self.fleet = fleet
+        self.observers = observers
         self.total = total
+        let (whole, fraction) = planned.components
+        plannedNs = UInt64(max(whole, 0)) * 1_000_000_000 + UInt64(max(fraction, 0) / 1_000_000_000)
         self.clock = clock
+        self.style = style
         printEvery = seconds > 0 ? max(Int((seconds * 5).rounded()), 1) : 0
     }
 
@@ -36,23 +47,27 @@ final class RunLiveView: @unchecked Sendable {
 
     func start(on eventLoop: any EventLoop) {
         task = eventLoop.scheduleRepeatedAsyncTask(initialDelay: .milliseconds(200), delay: .milliseconds(200)) { _ in
-            self.fleet.counters().map { self.poll($0) }
+            self.fleet.counters().and(self.observers.delivered()).map { self.poll($0.0, delivered: $0.1) }
         }
     }
 
     func stop() {
         task?.cancel()
+        if style == .ansi && printEvery > 0 { print("") }
     }
 
-    private func poll(_ counters: FleetCounters) {
+    private func poll(_ counters: FleetCounters, delivered: UInt64) {
         let now = clock.now()
         let line: String? = lock.withLock {
             if state.allConnectedAtNs == nil, counters.connected >= total, total > 0 { state.allConnectedAtNs = now }
             if state.firstMessageAtNs == nil, counters.messagesOut > 0 { state.firstMessageAtNs = now }
             let elapsed = Double(now &- state.lastPollNs) / 1e9
+            var outRate = 0.0
+            var inRate = 0.0
             if elapsed > 0, state.lastPollNs > 0 {
-                let rate = Double(counters.messagesOut &- state.lastMessagesOut) / elapsed
-                state.peakMessagesPerSecond = max(state.peakMessagesPerSecond, rate)
+                outRate = Double(counters.messagesOut &- state.lastMessagesOut) / elapsed
+                inRate = Double(delivered &- state.lastDelivered) / elapsed
+                state.peakMessagesPerSecond = max(state.peakMessagesPerSecond, outRate)
             }
             let second = Int(now / 1_000_000_000)
             if state.publishedPerSecond.count <= second {
@@ -60,14 +75,20 @@ final class RunLiveView: @unchecked Sendable {
             }
             state.publishedPerSecond[second] &+= counters.messagesOut &- state.lastMessagesOut
             state.lastMessagesOut = counters.messagesOut
+            state.lastDelivered = delivered
             state.lastPollNs = now
             polls += 1
             guard printEvery > 0, polls % printEvery == 0 else { return nil }
-            return String(
-                format: "%7.1fs  connected %d/%d  connecting %d  down %d  msgs out %llu  acked %llu  faults %d",
-                Double(now) / 1e9, counters.connected, total, counters.connecting, counters.down,
-                counters.messagesOut, counters.messagesAcked, counters.faults)
+            return ProgressLine.render(ProgressSnapshot(
+                elapsedNs: now, plannedNs: plannedNs, devices: total, connected: counters.connected,
+                connecting: counters.connecting, down: counters.down, publishedPerSecond: outRate,
+                deliveredPerSecond: inRate, faultsInjected: counters.faults), style: style)
         }
-        if let line { print(line) }
+        guard let line else { return }
+        if style == .ansi {
+            FileHandle.standardOutput.write(Data(line.utf8))
+        } else {
+            print(line)
+        }
     }
 }

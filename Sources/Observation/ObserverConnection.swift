@@ -15,6 +15,8 @@ import Verification
 final class ObservationState {
     var sink: ObserverSink
     let clock: RunClock
+    /// Every PUBLISH delivered so far, for the live view's rate.
+    var delivered: UInt64 = 0
 
     init(sink: ObserverSink, clock: RunClock) {
         self.sink = sink
@@ -71,6 +73,7 @@ final class ObserverConnection: MQTTConnectionDelegate {
 
     func connection(_ connection: MQTTConnectionHandler, didReceive publish: PublishPacket) {
         let receivedAt = state.clock.now()
+        state.delivered &+= 1
         let wallClock = Self.unixNanoseconds()
         var topic = publish.topic
         topic.withUTF8 { topicBytes in

@@ -76,6 +76,11 @@ public final class Observers: Sendable {
         return observers
     }
 
+    /// Messages delivered to the observers so far (any topic), for a live rate.
+    public func delivered() -> EventLoopFuture<UInt64> {
+        loop.submit { [state] in state.value.delivered }
+    }
+
     /// Disconnects the observers gracefully and returns everything they counted.
     public func finish() async -> ObserverTotals {
         let sink = try? await loop.flatSubmit { [handlers, closed, state, loop] in

@@ -1,0 +1,31 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+/// Benchmarks of `fleet`'s hot paths that need a broker and seconds of load: not part of the root
+/// package, so CI never builds or runs them. Build and run with `Scripts/bench-observers.sh`.
+let package = Package(
+    name: "fleet-benchmarks",
+    platforms: [.macOS(.v14)],
+    dependencies: [
+        .package(name: "fleet", path: ".."),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+    ],
+    targets: [
+        // Observers' throughput: own mosquitto, paced QoS 0 publishers, the product's `Observers`.
+        .executableTarget(
+            name: "observer-throughput",
+            dependencies: [
+                .product(name: "Observation", package: "fleet"),
+                .product(name: "Verification", package: "fleet"),
+                .product(name: "Scenario", package: "fleet"),
+                .product(name: "Ledger", package: "fleet"),
+                .product(name: "MQTTClient", package: "fleet"),
+                .product(name: "MQTTCore", package: "fleet"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            path: "Sources/ObserverThroughput"
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -3,7 +3,8 @@ import Ledger
 import Verification
 
 /// CPU seconds used so far, read once a second: this process, the observers' event loop thread,
-/// the publishers' event loop thread and mosquitto; and mosquitto's message counters.
+/// the publishers' event loop thread and mosquitto; mosquitto's message counters and the unread
+/// bytes on its connections.
 struct CPUSample {
     var atNs: UInt64
     var process: Double
@@ -12,12 +13,14 @@ struct CPUSample {
     var broker: Double
     /// mosquitto's PUBLISH counters as last published on `$SYS` (up to a second old).
     var brokerCounters: BrokerCounters.Values
+    /// Unread bytes in the broker's connections at this instant.
+    var queues: SocketQueues
 
-    static func take(clock: RunClock, observerThread: Int, publisherThread: Int, broker: Int32,
+    static func take(clock: RunClock, observerThread: Int, publisherThread: Int, broker: Int32, brokerPort: Int,
                      brokerCounters: BrokerCounters.Values) -> CPUSample {
         CPUSample(atNs: clock.now(), process: CPUTime.process(), observer: CPUTime.thread(observerThread),
                   publisher: CPUTime.thread(publisherThread), broker: CPUTime.otherProcess(broker),
-                  brokerCounters: brokerCounters)
+                  brokerCounters: brokerCounters, queues: SocketQueues.read(brokerPort: brokerPort))
     }
 }
 
@@ -62,7 +65,7 @@ struct BenchResult {
 
         // Per-second table, aligned on the run clock's seconds (publishing starts on a whole second).
         lines.append("")
-        lines.append("  second      sent  broker in broker out  observer   backlog: in broker  to observer   CPU: observer  publisher  mosquitto  process")
+        lines.append("  second      sent  observer   backlog   unread KB: by mosquitto  by observer   CPU: observer  publisher  mosquitto  process")
         var cumulativeSent: UInt64 = 0
         var cumulativeReceived: UInt64 = 0
         var backlogAtEnd: UInt64 = 0
@@ -85,12 +88,8 @@ struct BenchResult {
             func percent(_ path: KeyPath<CPUSample, Double>) -> String {
                 String(format: "%5.0f%%", (after[keyPath: path] - before[keyPath: path]) / wall * 100)
             }
-            let brokerIn = after.brokerCounters.received &- before.brokerCounters.received
-            let brokerOut = after.brokerCounters.sent &- before.brokerCounters.sent
-            let inBroker = Int64(bitPattern: cumulativeSent &- after.brokerCounters.received)
-            let toObserver = Int64(bitPattern: after.brokerCounters.sent &- cumulativeReceived)
-            lines.append(String(format: "  %6d  %8llu  %8llu  %8llu  %8llu  %18lld  %11lld", index, sentNow, brokerIn, brokerOut,
-                                receivedNow, inBroker, toObserver)
+            lines.append(String(format: "  %6d  %8llu  %8llu  %8llu  %23d  %11d", index, sentNow, receivedNow, backlog,
+                                after.queues.unreadByBroker / 1024, after.queues.unreadByClients / 1024)
                          + "         \(percent(\.observer))     \(percent(\.publisher))     \(percent(\.broker))   \(percent(\.process))")
         }
 
@@ -109,43 +108,34 @@ struct BenchResult {
                             observerRate, median, backlogAtEnd))
         lines.append(String(format: "CPU        process %.2f s in total; while publishing: observer loop %.0f%%, publisher loop %.0f%%, mosquitto %.0f%%, process %.0f%% (2 cores = 200%%)",
                             processCPU, observerBusy * 100, publisherBusy * 100, brokerBusy * 100, processBusy * 100))
-        // mosquitto refreshes $SYS every 1-2 s: split the backlog at the last fresh reading while publishing.
-        var split: (inBroker: Int64, toObserver: Int64, second: Int)?
-        var cumulative: (sent: UInt64, received: UInt64) = (0, 0)
-        for index in 1..<samples.count where Double(index) <= duration {
-            cumulative.sent += count(sentPerSecond, firstSecond + index - 1)
-            cumulative.received += count(totals.deliveredPerSecond, firstSecond + index - 1)
-            let counters = samples[index].brokerCounters
-            guard counters.received != samples[index - 1].brokerCounters.received else { continue }
-            split = (Int64(bitPattern: cumulative.sent &- counters.received),
-                     Int64(bitPattern: counters.sent &- cumulative.received), index)
-        }
+        // Where unread bytes sat while publishing: in mosquitto's input or in the observer's.
+        let publishingSamples = samples[1...window]
+        let unreadByBroker = publishingSamples.map(\.queues.unreadByBroker).reduce(0, +) / publishingSamples.count
+        let unreadByObserver = publishingSamples.map(\.queues.unreadByClients).reduce(0, +) / publishingSamples.count
         lines.append("machine    load average \(loadAverage) (other processes compete for the 2 cores)")
-        lines.append("bottleneck " + bottleneck(counts: counts, backlog: backlogAtEnd, split: split, observer: observerBusy,
+        lines.append("bottleneck " + bottleneck(counts: counts, backlog: backlogAtEnd, unread: (unreadByBroker, unreadByObserver), observer: observerBusy,
                                                  broker: brokerBusy))
         return lines.joined(separator: "\n")
     }
 
-    private func bottleneck(counts: TelemetryCounts, backlog: UInt64, split: (inBroker: Int64, toObserver: Int64, second: Int)?,
+    private func bottleneck(counts: TelemetryCounts, backlog: UInt64, unread: (broker: Int, observer: Int),
                             observer: Double, broker: Double) -> String {
         let sentRate = Double(sent) / options.duration
         let keptUp = counts.lost == 0 && Double(backlog) < 0.02 * sentRate
         let percent = { (share: Double) in "\(Int(share * 100))% of a core" }
+        let queues = "unread on average: \(unread.broker / 1024) KB by mosquitto, \(unread.observer / 1024) KB by the observer"
         if keptUp && sentRate >= 0.97 * options.rate {
-            return String(format: "none: the observer kept up with %.0f msg/s (observer loop %@, mosquitto %@)",
-                          sentRate, percent(observer), percent(broker))
+            return String(format: "none: the observer kept up with %.0f msg/s (observer loop %@, mosquitto %@; %@)",
+                          sentRate, percent(observer), percent(broker), queues)
         }
-        guard let split else {
-            return "unknown: no fresh $SYS reading while publishing; observer loop \(percent(observer)), mosquitto \(percent(broker))"
+        let starved = { (share: Double) in
+            share < 0.9 ? ", though it got only \(percent(share)): runnable but not scheduled, the cores are contended" : " (\(percent(share)))"
         }
-        let starved = { (share: Double) in share < 0.9 ? " while it got only \(percent(share)) — runnable but not scheduled: the machine's cores are contended" : " (\(percent(share)))" }
-        if split.inBroker >= split.toObserver {
-            return "mosquitto: at second \(split.second) it had not yet read \(split.inBroker) of the publishers' messages, "
-                + "while the observer was \(max(split.toObserver, 0)) behind what mosquitto had sent it\(starved(broker)); "
-                + "observer loop \(percent(observer))"
+        if unread.observer > unread.broker && unread.observer >= 64 * 1024 {
+            return "the observer: it did not read what mosquitto sent fast enough\(starved(observer)); \(queues); mosquitto \(percent(broker))"
         }
-        return "the observer: at second \(split.second) it was \(split.toObserver) behind what mosquitto had sent it "
-            + "(mosquitto \(max(split.inBroker, 0)) behind the publishers)\(starved(observer)); mosquitto \(percent(broker))"
+        return "mosquitto: the observer read what mosquitto sent as it came (\(queues)), the backlog of \(backlog) "
+            + "waited in mosquitto\(starved(broker)); observer loop \(percent(observer))"
     }
 
     private var loadAverage: String {

@@ -71,7 +71,7 @@ do {
     func sample() async throws -> CPUSample {
         let counters = try await publisherLoop.submit { brokerCounters.value.values }.get()
         return CPUSample.take(clock: clock, observerThread: observerThread, publisherThread: publisherThread,
-                              broker: broker.pid, brokerCounters: counters)
+                              broker: broker.pid, brokerPort: broker.port, brokerCounters: counters)
     }
     var samples = [try await sample()]
     let finished = try await publisherLoop.submit {

@@ -39,6 +39,11 @@ struct BenchResult {
 
     private var firstSecond: Int { Int(startNs / 1_000_000_000) }
 
+    /// Messages written in the publishing seconds (a publisher held back by full sockets catches up later).
+    private var sentWhilePublishing: Double {
+        Double((0..<Int(options.duration)).reduce(UInt64(0)) { $0 + count(sentPerSecond, firstSecond + $1) })
+    }
+
     private func count(_ perSecond: [UInt64], _ second: Int) -> UInt64 {
         second < perSecond.count ? perSecond[second] : 0
     }
@@ -56,8 +61,8 @@ struct BenchResult {
         }
         var lines: [String] = []
         let duration = options.duration
-        lines.append(String(format: "sent       %llu (target %.0f msg/s → %.0f msg/s achieved by the publishers; %d ticks held back by a full socket)",
-                            sent, options.rate, Double(sent) / duration, blockedTicks))
+        lines.append(String(format: "sent       %llu (target %.0f msg/s → %.0f msg/s achieved by the publishers while publishing; %d ticks held back by a full socket)",
+                            sent, options.rate, sentWhilePublishing / duration, blockedTicks))
         lines.append("received   \(counts.delivered) delivered, \(counts.unique) unique")
         let broker = samples.last?.brokerCounters ?? BrokerCounters.Values()
         lines.append("broker     ($SYS, refreshed every 1-2 s) received \(broker.received), sent \(broker.sent) (incl. a few $SYS), dropped \(broker.dropped)")
@@ -120,7 +125,7 @@ struct BenchResult {
 
     private func bottleneck(counts: TelemetryCounts, backlog: UInt64, unread: (broker: Int, observer: Int),
                             observer: Double, broker: Double) -> String {
-        let sentRate = Double(sent) / options.duration
+        let sentRate = sentWhilePublishing / options.duration
         let keptUp = counts.lost == 0 && Double(backlog) < 0.02 * sentRate
         let percent = { (share: Double) in "\(Int(share * 100))% of a core" }
         let queues = "unread on average: \(unread.broker / 1024) KB by mosquitto, \(unread.observer / 1024) KB by the observer"

@@ -51,19 +51,26 @@ final class BenchBroker {
         process.standardError = FileHandle.nullDevice
         try process.run()
         let broker = BenchBroker(port: port, process: process, directory: directory)
-        try await broker.waitUntilListening(group: group)
+        do {
+            try await broker.waitUntilListening(group: group)
+        } catch {
+            await broker.stop(keepFiles: true)
+            throw error
+        }
         return broker
     }
 
     /// Kills mosquitto and waits (without blocking a thread) until it has exited. SIGKILL, because
     /// a child spawned from a thread that blocks signals inherits the mask and never sees SIGTERM;
-    /// with persistence off nothing is lost.
-    func stop() async {
-        guard process.isRunning else { return }
-        kill(pid, SIGKILL)
-        while process.isRunning {
-            try? await Task.sleep(for: .milliseconds(20))
+    /// with persistence off nothing is lost. The config and log stay only when asked (after a failure).
+    func stop(keepFiles: Bool = false) async {
+        if process.isRunning {
+            kill(pid, SIGKILL)
+            while process.isRunning {
+                try? await Task.sleep(for: .milliseconds(20))
+            }
         }
+        if !keepFiles { try? FileManager.default.removeItem(at: directory) }
     }
 
     /// Asks the kernel for a free loopback port by binding port 0 and closing again.

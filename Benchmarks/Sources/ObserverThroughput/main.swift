@@ -25,7 +25,7 @@ do {
 let observerGroup = MultiThreadedEventLoopGroup(numberOfThreads: 1)
 let publisherGroup = MultiThreadedEventLoopGroup(numberOfThreads: 1)
 let broker = try await BenchBroker.start(executable: options.mosquitto, group: publisherGroup)
-say("mosquitto (pid \(broker.pid)) on 127.0.0.1:\(broker.port); config and log in \(broker.directory.path)")
+say("mosquitto (pid \(broker.pid)) on 127.0.0.1:\(broker.port)")
 
 do {
     let plan = try ScenarioLoader.parse(yaml: """
@@ -106,8 +106,8 @@ do {
         blockedTicks: sent.3, totals: totals, samples: samples, processCPU: CPUTime.process())
     say(result.render())
 } catch {
-    FileHandle.standardError.write(Data("observer-throughput: \(error)\n".utf8))
-    await broker.stop()
+    FileHandle.standardError.write(Data("observer-throughput: \(error)\n(mosquitto's config and log kept in \(broker.directory.path))\n".utf8))
+    await broker.stop(keepFiles: true)
     exit(1)
 }
 await broker.stop()

@@ -48,14 +48,14 @@ final class MosquittoMutualTLSTests: XCTestCase {
     }
 
     /// Waits (bounded) until the broker logged, since `offset`, a line containing every fragment, and returns it.
-    private func logLine(containing fragments: [String], since offset: UInt64) throws -> String? {
+    private func logLine(containing fragments: [String], since offset: UInt64) async throws -> String? {
         for _ in 0..<50 {
             if let line = try log(since: offset).split(separator: "\n").last(where: { line in
                 fragments.allSatisfy { line.contains($0) }
             }) {
                 return String(line)
             }
-            Thread.sleep(forTimeInterval: 0.1)
+            try await Task.sleep(for: .milliseconds(100))
         }
         return nil
     }
@@ -68,7 +68,7 @@ final class MosquittoMutualTLSTests: XCTestCase {
             let id = "\(prefix)-0\(index)"
             let result = try publish(id, store: store)
             XCTAssertEqual(result.status, 0, result.output)
-            let line = try logLine(containing: ["New client connected", " as \(id) ", "u'\(id)'"], since: offset)
+            let line = try await logLine(containing: ["New client connected", " as \(id) ", "u'\(id)'"], since: offset)
             XCTAssertNotNil(line, "no 'New client connected … as \(id) (… u'\(id)')' in \(brokerLog)")
         }
     }
@@ -85,7 +85,8 @@ final class MosquittoMutualTLSTests: XCTestCase {
         // A healthy device after them is logged; none of the refused ones ever is.
         let healthy = "\(prefix)-01"
         XCTAssertEqual(try publish(healthy, store: store).status, 0)
-        XCTAssertNotNil(try logLine(containing: [" as \(healthy) "], since: offset))
+        let healthyLine = try await logLine(containing: [" as \(healthy) "], since: offset)
+        XCTAssertNotNil(healthyLine)
         let logged = try log(since: offset)
         for fault in refused {
             XCTAssertFalse(logged.contains(" as \(prefix)-\(fault.rawValue) "), "\(fault.rawValue) connected")
@@ -119,7 +120,7 @@ final class MosquittoMutualTLSTests: XCTestCase {
         let offset = try logSize()
         let result = try publish(id, store: store)
         XCTAssertEqual(result.status, 0, result.output)
-        let line = try logLine(containing: [" as \(id) "], since: offset)
+        let line = try await logLine(containing: [" as \(id) "], since: offset)
         XCTAssertNotNil(line)
         XCTAssertTrue(line?.contains("u'\(IdentityFault.mismatchedCommonName(for: id))'") == true, line ?? "")
     }

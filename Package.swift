@@ -128,7 +128,7 @@ let package = Package(
         .executableTarget(
             name: "FleetCLI",
             dependencies: [
-                "MQTTCore", "MQTTClient", "Probe", "DevicePKI", "Scenario", "Ledger", "Fleet", "Observation", "Verification", "Reports",
+                "MQTTCore", "MQTTClient", "Probe", "DevicePKI", "Scenario", "Ledger", "Fleet", "Observation", "Verification", "Reports", "RunMetrics",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

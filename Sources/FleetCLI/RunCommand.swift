@@ -6,6 +6,7 @@ import Ledger
 import NIOCore
 import NIOPosix
 import Reports
+import RunMetrics
 import Scenario
 
 /// `fleet run SCENARIO.yaml`: plays a scenario's timeline against its broker with thousands of
@@ -33,6 +34,15 @@ struct RunCommand: AsyncParsableCommand {
 
     @Option(name: .long, help: "Seconds between live status lines (0: none).")
     var statusEvery: Double = 1
+
+    @Option(name: .long, help: "Serve Prometheus metrics at PORT or HOST:PORT (host defaults to 127.0.0.1) during the run.",
+            transform: { text in
+                guard let address = MetricsAddress(text) else {
+                    throw ValidationError("--metrics: expected PORT or HOST:PORT, got '\(text)'")
+                }
+                return address
+            })
+    var metrics: MetricsAddress?
 
     func run() async throws {
         let plan: Plan
@@ -76,9 +86,16 @@ struct RunCommand: AsyncParsableCommand {
                               connections: .plan(plan, sources: preflight.sources))
         let interruption = RunInterruption()
         let signals = interruption.install { fleet.stop(.graceful).whenComplete { _ in } }
+        let exporter = metrics.map { _ in MetricsExporter() }
+        var metricsServer: MetricsServer?
+        if let metrics, let exporter {
+            let server = try await MetricsServer.start(exporter: exporter, at: metrics, group: group)
+            print("metrics: http://\(server.address)/metrics")
+            metricsServer = server
+        }
         let live = RunLiveView(fleet: fleet, observers: verification.observers, total: devices.count,
                                planned: plan.duration, clock: clock, style: RunVerification.terminalStyle,
-                               every: statusEvery)
+                               every: statusEvery, exporter: exporter)
         live.start(on: group.next())
 
         fleet.start()
@@ -89,6 +106,7 @@ struct RunCommand: AsyncParsableCommand {
         // Wills of the last abrupt endings are still on their way to the observers.
         try await Task.sleep(for: RunVerification.drain)
         let observed = await verification.stopObserving()
+        try await metricsServer?.shutdown()
 
         let counts = try await fleet.telemetryCounts().get()
         for count in counts {

@@ -4,6 +4,7 @@ import Ledger
 import NIOCore
 import Observation
 import Reports
+import RunMetrics
 
 /// Polls the fleet's and the observers' counters (5 times a second) for the live progress line and
 /// the summary's figures: when every device was first connected, and the telemetry rates.
@@ -26,14 +27,17 @@ final class RunLiveView: @unchecked Sendable {
     private let clock: RunClock
     private let style: TerminalStyle
     private let printEvery: Int
+    /// Prometheus figures, when `fleet run --metrics` serves them.
+    private let exporter: MetricsExporter?
     private let lock = NSLock()
     private var state = Figures()
     private var polls = 0
     private var task: RepeatedTask?
 
     init(fleet: Fleet, observers: Observers, total: Int, planned: Duration, clock: RunClock, style: TerminalStyle,
-         every seconds: Double) {
+         every seconds: Double, exporter: MetricsExporter?) {
         self.fleet = fleet
+        self.exporter = exporter
         self.observers = observers
         self.total = total
         let (whole, fraction) = planned.components
@@ -47,7 +51,7 @@ final class RunLiveView: @unchecked Sendable {
 
     func start(on eventLoop: any EventLoop) {
         task = eventLoop.scheduleRepeatedAsyncTask(initialDelay: .milliseconds(200), delay: .milliseconds(200)) { _ in
-            self.fleet.counters().and(self.observers.delivered()).map { self.poll($0.0, delivered: $0.1) }
+            self.fleet.counters().and(self.observers.liveCounts()).map { self.poll($0.0, observed: $0.1) }
         }
     }
 
@@ -56,8 +60,14 @@ final class RunLiveView: @unchecked Sendable {
         if style == .ansi && printEvery > 0 { print("") }
     }
 
-    private func poll(_ counters: FleetCounters, delivered: UInt64) {
+    private func poll(_ counters: FleetCounters, observed: (delivered: UInt64, wills: UInt64)) {
         let now = clock.now()
+        let delivered = observed.delivered
+        exporter?.update(MetricsSnapshot(
+            devicesTotal: total, devicesConnected: counters.connected, devicesConnecting: counters.connecting,
+            devicesDown: counters.down, messagesPublished: counters.messagesOut, messagesAcknowledged: counters.messagesAcked,
+            messagesReceived: delivered, faultsInjected: UInt64(counters.faults), willsReceived: observed.wills,
+            elapsedSeconds: Double(now) / 1e9))
         let line: String? = lock.withLock {
             if state.allConnectedAtNs == nil, counters.connected >= total, total > 0 { state.allConnectedAtNs = now }
             if state.firstMessageAtNs == nil, counters.messagesOut > 0 { state.firstMessageAtNs = now }

@@ -19,13 +19,15 @@ public final class Observers: Sendable {
     private let handlers: [NIOLoopBound<MQTTConnectionHandler>]
     private let closed: [EventLoopFuture<MQTTCloseReason>]
     private let state: NIOLoopBound<ObservationState>
+    private let wills: WillTally
 
     private init(loop: any EventLoop, handlers: [NIOLoopBound<MQTTConnectionHandler>],
-                 closed: [EventLoopFuture<MQTTCloseReason>], state: NIOLoopBound<ObservationState>) {
+                 closed: [EventLoopFuture<MQTTCloseReason>], state: NIOLoopBound<ObservationState>, wills: WillTally) {
         self.loop = loop
         self.handlers = handlers
         self.closed = closed
         self.state = state
+        self.wills = wills
     }
 
     /// Connects the plan's observers and returns once every one has its subscriptions granted.
@@ -46,8 +48,9 @@ public final class Observers: Sendable {
         let endpoint = MQTTEndpoint(host: connections.host, port: connections.port,
                                     connectTimeout: TimeAmount(connections.connectTimeout))
         let loop = group.next()
+        let wills = WillTally(ledger: ledger)
         let (state, readiness, handlers, closed) = try await loop.submit {
-            let state = ObservationState(sink: ObserverSink(roster: roster, ledger: ledger), clock: clock)
+            let state = ObservationState(sink: ObserverSink(roster: roster, ledger: wills), clock: clock)
             var readiness: [EventLoopFuture<Void>] = []
             var handlers: [NIOLoopBound<MQTTConnectionHandler>] = []
             var closed: [EventLoopFuture<MQTTCloseReason>] = []
@@ -66,7 +69,7 @@ public final class Observers: Sendable {
             }
             return (NIOLoopBound(state, eventLoop: loop), readiness, handlers, closed)
         }.get()
-        let observers = Observers(loop: loop, handlers: handlers, closed: closed, state: state)
+        let observers = Observers(loop: loop, handlers: handlers, closed: closed, state: state, wills: wills)
         do {
             try await EventLoopFuture.andAllSucceed(readiness, on: loop).get()
         } catch {
@@ -76,9 +79,10 @@ public final class Observers: Sendable {
         return observers
     }
 
-    /// Messages delivered to the observers so far (any topic), for a live rate.
-    public func delivered() -> EventLoopFuture<UInt64> {
-        loop.submit { [state] in state.value.delivered }
+    /// What the observers have received so far (messages on any topic, and wills among them), for
+    /// live views.
+    public func liveCounts() -> EventLoopFuture<(delivered: UInt64, wills: UInt64)> {
+        loop.submit { [state, wills] in (state.value.delivered, wills.count) }
     }
 
     /// Disconnects the observers gracefully and returns everything they counted.

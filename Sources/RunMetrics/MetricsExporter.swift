@@ -48,7 +48,7 @@ public final class MetricsExporter: Sendable {
         acknowledged = registry.makeCounter(descriptor: Self.name(
             "messages", "acknowledged", unit: "total", help: "QoS 1/2 messages of the devices the broker acknowledged."))
         received = registry.makeCounter(descriptor: Self.name(
-            "messages", "received", unit: "total", help: "Telemetry messages the observers received."))
+            "messages", "received", unit: "total", help: "Messages the observers received (telemetry, wills and status)."))
         faults = registry.makeCounter(descriptor: Self.name(
             "faults", "injected", unit: "total", help: "Faults the timeline injected."))
         wills = registry.makeCounter(descriptor: Self.name(

@@ -17,7 +17,7 @@ public struct MetricsSnapshot: Sendable, Hashable {
     public var messagesPublished: UInt64
     /// Of those, QoS 1/2 messages the broker acknowledged.
     public var messagesAcknowledged: UInt64
-    /// Telemetry messages the observers received.
+    /// Messages the observers received (telemetry, wills and status).
     public var messagesReceived: UInt64
     /// Faults the timeline injected.
     public var faultsInjected: UInt64

@@ -17,28 +17,43 @@ enum FleetBinary {
 
     struct Outcome {
         var status: Int32
+        /// Standard output followed by standard error.
         var output: String
+        /// Standard error alone.
+        var errors: String
     }
 
-    /// Runs `fleet arguments…` to completion and returns its exit status and combined output.
+    /// Runs `fleet arguments…` to completion and returns its exit status and output.
     static func run(_ arguments: [String]) throws -> Outcome {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
         process.currentDirectoryURL = repository
         let pipe = Pipe()
+        // Standard error goes to a file, so one pipe is drained and neither side can block the other.
+        let errorFile = FileManager.default.temporaryDirectory.appendingPathComponent("fleet-e2e-stderr-\(UUID().uuidString)")
+        guard FileManager.default.createFile(atPath: errorFile.path, contents: nil) else {
+            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: errorFile.path])
+        }
+        defer { try? FileManager.default.removeItem(at: errorFile) }
         process.standardOutput = pipe
-        process.standardError = pipe
+        let errorHandle = try FileHandle(forWritingTo: errorFile)
+        defer { try? errorHandle.close() }
+        process.standardError = errorHandle
         try process.run()
         let data = pipe.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        return Outcome(status: process.terminationStatus, output: String(decoding: data, as: UTF8.self))
+        let output = String(decoding: data, as: UTF8.self)
+        let errors = String(decoding: (try? Data(contentsOf: errorFile)) ?? Data(), as: UTF8.self)
+        return Outcome(status: process.terminationStatus, output: output + errors, errors: errors)
     }
 
     /// The files of one run of `scenario`, in a fresh temporary folder.
     struct Run {
         let ledger: String
         var base: String { String(ledger.dropLast(".jsonl".count)) }
+        /// The run's own folder: nothing else writes there.
+        var folder: String { (ledger as NSString).deletingLastPathComponent }
         var outcome: Outcome
 
         func events() throws -> [RunEvent] { try LedgerReader.read(path: ledger) }

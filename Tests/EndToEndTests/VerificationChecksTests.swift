@@ -72,8 +72,9 @@ final class VerificationChecksTests: XCTestCase {
         XCTAssertTrue(report.expectations.contains { $0.name == "connect" && $0.passed }, "mosquitto accepted the CONNECT")
     }
 
-    /// Strict deadline: 1.5 × keep-alive plus 200 ms. Mosquitto takes longer than that (it checks
-    /// keep-alives in whole seconds), so each will arrives, measured from the device's last packet, but late.
+    /// Strict deadline: 1.5 × keep-alive, no grace. Mosquitto drops a client only once more than 1.5 × keep-alive
+    /// whole seconds have passed since its last packet (and sweeps for that about every 5 s), so each will
+    /// arrives, measured from the device's last packet, but late.
     func testKeepAliveExpiryWithStrictDeadlineIsLate() throws {
         let (run, _, selected) = try play("keepalive-expiry-strict", selectedBy: 1)
         XCTAssertEqual(run.outcome.status, 1, run.outcome.output)
@@ -84,7 +85,8 @@ final class VerificationChecksTests: XCTestCase {
         XCTAssertEqual(report.expectations.filter { !$0.passed }.map(\.name), ["wills.silent"])
     }
 
-    /// Widened deadline: 1.5 × keep-alive plus 3 s covers mosquitto's 1.5–2.5 × keep-alive.
+    /// Widened deadline: 1.5 × keep-alive plus 8 s covers mosquitto's sweep (wills 3.4–8.7 s after the last
+    /// packet with this 2 s keep-alive, measured on the test broker).
     func testKeepAliveExpiryWithWidenedGraceIsDelivered() throws {
         let (run, _, selected) = try play("keepalive-expiry-wide", selectedBy: 1)
         XCTAssertEqual(run.outcome.status, 0, run.outcome.output)

@@ -165,7 +165,8 @@ let package = Package(
         ),
         .testTarget(name: "DevicePKITests", dependencies: ["DevicePKI"]),
         // Runs the built `fleet` binary on the scenario library against the test broker.
-        .testTarget(name: "EndToEndTests", dependencies: ["Scenario", "Ledger", "Verification", "Reports"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["Scenario", "Ledger", "Verification", "Reports"],
+                    exclude: ["Fixtures"]),
         .testTarget(name: "ScenarioTests", dependencies: ["Scenario"]),
         .testTarget(
             name: "FleetTests",

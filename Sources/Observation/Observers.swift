@@ -13,7 +13,8 @@ import Verification
 ///
 /// All observer connections live on one event loop and share one sink: with more than one
 /// connection the subscriptions are shared (`$share/fleet-observers/…`), so each message reaches
-/// exactly one observer and loss, duplicates and wills are counted exactly once.
+/// exactly one observer and loss, duplicates and wills are counted exactly once. A plan with no
+/// topics to watch gets no observer connection at all.
 public final class Observers: Sendable {
     private let loop: any EventLoop
     private let handlers: [NIOLoopBound<MQTTConnectionHandler>]
@@ -54,7 +55,9 @@ public final class Observers: Sendable {
             var readiness: [EventLoopFuture<Void>] = []
             var handlers: [NIOLoopBound<MQTTConnectionHandler>] = []
             var closed: [EventLoopFuture<MQTTCloseReason>] = []
-            for number in 1...max(1, spec.connections) {
+            // Nothing to watch (a connect-only load test): no observer connection, an empty sink.
+            let count = spec.filters.isEmpty ? 0 : max(1, spec.connections)
+            for number in stride(from: 1, through: count, by: 1) {
                 let ready = loop.makePromise(of: Void.self)
                 let closedPromise = loop.makePromise(of: MQTTCloseReason.self)
                 let delegate = ObserverConnection(state: state, subscriptions: subscriptions, ready: ready,

@@ -64,29 +64,6 @@ public enum MQTTProperty: Sendable, Hashable {
         }
     }
 
-    /// How the value is laid out on the wire.
-    public var wireType: MQTTPropertyWireType {
-        switch self {
-        case .payloadFormatIndicator, .requestProblemInformation, .requestResponseInformation, .maximumQoS,
-            .retainAvailable, .wildcardSubscriptionAvailable, .subscriptionIdentifierAvailable,
-            .sharedSubscriptionAvailable:
-            return .byte
-        case .serverKeepAlive, .receiveMaximum, .topicAliasMaximum, .topicAlias:
-            return .twoByteInteger
-        case .messageExpiryInterval, .sessionExpiryInterval, .willDelayInterval, .maximumPacketSize:
-            return .fourByteInteger
-        case .subscriptionIdentifier:
-            return .variableByteInteger
-        case .contentType, .responseTopic, .assignedClientIdentifier, .authenticationMethod, .responseInformation,
-            .serverReference, .reasonString:
-            return .utf8String
-        case .correlationData, .authenticationData:
-            return .binaryData
-        case .userProperty:
-            return .utf8StringPair
-        }
-    }
-
     /// The packets (and the will) in which this property may appear.
     public var allowedPlacements: MQTTPropertyPlacement { identifier.allowedPlacements }
 

@@ -84,6 +84,7 @@ let package = Package(
             name: "Fleet",
             dependencies: [
                 "MQTTCore", "MQTTClient", "DevicePKI", "Scenario", "Ledger",
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
@@ -130,6 +131,7 @@ let package = Package(
             dependencies: [
                 "MQTTCore", "MQTTClient", "Probe", "DevicePKI", "Scenario", "Ledger", "Fleet", "Observation", "Verification", "Reports", "RunMetrics",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
@@ -185,7 +187,13 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
-        .testTarget(name: "VerificationTests", dependencies: ["Verification", "Reports", "Ledger", "Scenario"]),
+        .testTarget(
+            name: "VerificationTests",
+            dependencies: [
+                "Verification", "Reports", "Ledger", "Scenario",
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+            ]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -114,6 +114,7 @@ struct RunCommand: AsyncParsableCommand {
                 sent: count.sent, acked: count.acked, lastSequence: count.lastSequence ?? 0)))
         }
         let counters = try await fleet.counters().get()
+        let acknowledgements = try await fleet.acknowledgementLatencies().get()
         let reason: RunEndReason = interruption.happened ? .interrupted : .completed
         ledger.record(RunEvent(at: clock.now(), kind: .runEnded(reason: reason)))
         ledger.close()
@@ -122,7 +123,7 @@ struct RunCommand: AsyncParsableCommand {
                                 reason: reason, ledgerPath: path))
         let base = path.hasSuffix(".jsonl") ? String(path.dropLast(".jsonl".count)) : path
         let (report, files) = try RunVerification.judge(
-            plan: plan, observed: observed, ledgerPath: path, reportBase: base,
+            plan: plan, observed: observed, acknowledgements: acknowledgements, ledgerPath: path, reportBase: base,
             publishedPerSecond: live.figures.publishedPerSecond)
         print(TerminalSummary.render(report, style: RunVerification.terminalStyle))
         print("reports: " + files.joined(separator: ", "))

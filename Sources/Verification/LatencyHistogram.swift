@@ -34,6 +34,20 @@ public struct LatencyHistogram: Sendable, Equatable {
         if nanoseconds > exactMaxNs { exactMaxNs = nanoseconds }
     }
 
+    /// Takes over a histogram recorded elsewhere (the fleet's acknowledgement latencies): exactly
+    /// when it has this layout, else bucket by bucket (to the coarser of the two precisions).
+    public init(replaying other: Histogram<UInt64>) {
+        self.init()
+        if other.lowestDiscernibleValue == Self.lowestDiscernibleNs && other.numberOfSignificantValueDigits == .three {
+            histogram.add(other)
+        } else {
+            for bucket in other.recordedValues() {
+                histogram.record(bucket.value, count: bucket.count)
+            }
+        }
+        exactMaxNs = other.maxRecorded
+    }
+
     /// Adds every count of `other` into this histogram (exact: same layout).
     public mutating func merge(_ other: LatencyHistogram) {
         histogram.add(other.histogram)

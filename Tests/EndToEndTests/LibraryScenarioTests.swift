@@ -39,6 +39,8 @@ final class LibraryScenarioTests: XCTestCase {
         XCTAssertEqual(report.telemetry.total.duplicates, 0)
         XCTAssertGreaterThan(report.telemetry.total.unique, 0)
         XCTAssertEqual(report.telemetry.total.sent, report.telemetry.total.unique, "every sent message arrived once")
+        let acknowledgements = try XCTUnwrap(report.latency.first { $0.phase == .puback }, "PUBACK latency measured")
+        XCTAssertEqual(acknowledgements.summary.count, report.telemetry.total.sent, "one PUBACK latency per QoS 1 message")
     }
 
     func testReconnectStormNoBackoff() throws { try play() }

@@ -20,7 +20,8 @@ final class MQTTDeviceLink: MQTTConnectionDelegate, DeviceLink {
     private var reported = false
     private var endRequestedBeforeActive: MQTTEnding?
     /// QoS 1/2 telemetry publishes awaiting PUBACK/PUBCOMP.
-    private var telemetryInFlight = Set<MQTTRequestID>()
+    /// QoS 1/2 telemetry awaiting its acknowledgement, with when it was handed to the connection.
+    private var telemetryInFlight: [MQTTRequestID: NIODeadline] = [:]
     private var subscribeCallbacks: [MQTTRequestID: ([ReasonCode]) -> Void] = [:]
 
     init(configuration: MQTTConnectionConfiguration, eventLoop: any EventLoop, delegate: any DeviceLinkDelegate,
@@ -63,7 +64,7 @@ final class MQTTDeviceLink: MQTTConnectionDelegate, DeviceLink {
     func publish(_ message: MQTTMessage, telemetry: Bool) {
         // A publish the client refuses (not connected, too large) is simply not acknowledged.
         guard let request = try? handler.publish(message), telemetry else { return }
-        telemetryInFlight.insert(request)
+        telemetryInFlight[request] = .now()
     }
 
     func subscribe(_ subscriptions: [Subscription], completed: @escaping ([ReasonCode]) -> Void) {
@@ -101,8 +102,10 @@ final class MQTTDeviceLink: MQTTConnectionDelegate, DeviceLink {
 
     func connection(_ connection: MQTTConnectionHandler, didComplete request: MQTTRequestID,
                     result: Result<MQTTRequestOutcome, MQTTClientError>) {
-        if telemetryInFlight.remove(request) != nil {
-            if case .success(.published(let code)) = result, !code.isFailure { delegate.linkAcknowledgedTelemetry() }
+        if let sent = telemetryInFlight.removeValue(forKey: request) {
+            if case .success(.published(let code)) = result, !code.isFailure {
+                delegate.linkAcknowledgedTelemetry(latencyNs: UInt64(max((NIODeadline.now() - sent).nanoseconds, 0)))
+            }
         } else if let callback = subscribeCallbacks.removeValue(forKey: request) {
             if case .success(.subscribed(let codes)) = result { callback(codes) } else { callback([]) }
         }

@@ -1,3 +1,4 @@
+import Histogram
 import Ledger
 import MQTTClient
 import NIOCore
@@ -24,6 +25,13 @@ final class DeviceEnvironment {
     let clock: RunClock
     let links: any DeviceLinkFactory
     let counters = DeviceCounters()
+    /// Publish → PUBACK/PUBCOMP latency of this loop's telemetry, in nanoseconds (1 µs, 3 digits).
+    var acknowledgementLatency: Histogram<UInt64> = {
+        var histogram = Histogram<UInt64>(
+            lowestDiscernibleValue: 1_000, highestTrackableValue: 60_000_000_000, numberOfSignificantValueDigits: .three)
+        histogram.autoResize = true
+        return histogram
+    }()
     let connectTimeout: Duration
 
     init(eventLoop: any EventLoop, sink: any RunEventSink, clock: RunClock, links: any DeviceLinkFactory,

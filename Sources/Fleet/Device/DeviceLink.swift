@@ -22,8 +22,9 @@ protocol DeviceLinkDelegate: AnyObject {
     func linkFailed(stage: ConnectStage, error: MQTTClientError)
     /// The connection ended after CONNACK (or was ended on purpose).
     func linkClosed(_ reason: MQTTCloseReason)
-    /// A telemetry publish was acknowledged with a success code.
-    func linkAcknowledgedTelemetry()
+    /// A telemetry publish was acknowledged with a success code (PUBACK, or PUBCOMP at QoS 2),
+    /// `latencyNs` after it was handed to the connection.
+    func linkAcknowledgedTelemetry(latencyNs: UInt64)
     /// An application message arrived on one of the device's subscriptions (e.g. its configuration).
     func linkReceivedMessage()
 }

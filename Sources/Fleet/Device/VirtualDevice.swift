@@ -305,10 +305,11 @@ final class VirtualDevice {
             device.received &+= 1
         }
 
-        func linkAcknowledgedTelemetry() {
+        func linkAcknowledgedTelemetry(latencyNs: UInt64) {
             guard let device, device.linkGeneration == generation else { return }
             device.acked &+= 1
             device.environment.counters.messagesAcked &+= 1
+            device.environment.acknowledgementLatency.record(latencyNs)
         }
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import Histogram
 import Ledger
 import MQTTClient
 import MQTTCore
@@ -116,6 +117,16 @@ public final class Fleet: TimelineTarget, Sendable {
         let parts = shards.map { shard in shard.eventLoop.submit { shard.value.environment.counters.snapshot } }
         let control = controlLoop.submit { FleetCounters(faults: self.controlFaults.value) }
         return EventLoopFuture.whenAllSucceed(parts + [control], on: controlLoop).map { $0.reduce(FleetCounters(), +) }
+    }
+
+    /// Publish → PUBACK/PUBCOMP latencies of every device's telemetry so far, merged over the loops.
+    public func acknowledgementLatencies() -> EventLoopFuture<Histogram<UInt64>> {
+        let parts = shards.map { shard in shard.eventLoop.submit { shard.value.environment.acknowledgementLatency } }
+        return EventLoopFuture.whenAllSucceed(parts, on: controlLoop).map { histograms in
+            var merged = histograms[0]
+            for other in histograms.dropFirst() { merged.add(other) }
+            return merged
+        }
     }
 
     /// Per-device telemetry ground truth (sent, acked, last sequence), in ordinal order.

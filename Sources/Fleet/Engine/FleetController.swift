@@ -76,7 +76,7 @@ final class FleetController: DeviceLinkDelegate {
         link = nil
     }
 
-    func linkAcknowledgedTelemetry() {}
+    func linkAcknowledgedTelemetry(latencyNs: UInt64) {}
 
     func linkReceivedMessage() {}
 }

@@ -93,6 +93,10 @@ public struct MQTTProperties: Sendable, Hashable, Sequence, ExpressibleByArrayLi
     public var userProperties: [(name: String, value: String)] {
         elements.compactMap { if case .userProperty(let n, let v) = $0 { return (n, v) } else { return nil } }
     }
+    /// The value of the first User Property called `name`, without building the whole list.
+    public func userProperty(_ name: String) -> String? {
+        first { if case .userProperty(let n, let v) = $0, n == name { return v } else { return nil } }
+    }
     public var maximumPacketSize: UInt32? {
         first { if case .maximumPacketSize(let v) = $0 { return v } else { return nil } }
     }

@@ -80,7 +80,8 @@ final class ObserverConnection: MQTTConnectionDelegate {
             publish.payload.withUnsafeReadableBytes { payload in
                 state.sink.received(
                     topic: UnsafeRawBufferPointer(topicBytes), payload: payload, retained: publish.retain,
-                    receivedAtNs: receivedAt, timestampClockNowNs: wallClock)
+                    receivedAtNs: receivedAt, timestampClockNowNs: wallClock,
+                    userProperty: { publish.properties.userProperty($0) })
             }
         }
     }
@@ -90,7 +91,7 @@ final class ObserverConnection: MQTTConnectionDelegate {
         closed.succeed(reason)
     }
 
-    /// The clock `{timestamp}` payloads are written with (Unix time), for end-to-end latency.
+    /// The clock `{timestamp}` is written with (Unix time), for end-to-end latency.
     static func unixNanoseconds() -> UInt64 {
         var now = timespec()
         clock_gettime(CLOCK_REALTIME, &now)

@@ -66,7 +66,8 @@ public struct DeviceGroupPlan: Sendable, Hashable {
             sessionExpiry: sessionExpiry, credentials: credentials.resolved(clientID: id, bind: bindText),
             telemetry: telemetry.map {
                 DeviceTelemetry(topic: bindText($0.topic), every: $0.every, qos: $0.qos, retain: $0.retain,
-                                payload: bind($0.payload), contentType: $0.contentType, messageExpiry: $0.messageExpiry)
+                                payload: bind($0.payload), contentType: $0.contentType, messageExpiry: $0.messageExpiry,
+                                userProperties: $0.userProperties.map { UserPropertySpec(name: $0.name, value: bind($0.value)) })
             },
             subscribe: subscribe.map { DeviceSubscription(filter: bindText($0.filter), qos: $0.qos) },
             will: will.map {
@@ -113,9 +114,12 @@ public struct TelemetrySpec: Sendable, Hashable {
     public var contentType: String?
     /// MQTT 5 message expiry; nil ⇒ not sent.
     public var messageExpiry: Duration?
+    /// MQTT 5 user properties, in file order; a value of exactly `{sequence}` or `{timestamp}` is read
+    /// back by the observers, so payloads need not be JSON.
+    public var userProperties: [UserPropertySpec]
 
     public init(topic: Template, every: Duration, qos: Int, retain: Bool, payload: Template,
-                contentType: String?, messageExpiry: Duration?) {
+                contentType: String?, messageExpiry: Duration?, userProperties: [UserPropertySpec] = []) {
         self.topic = topic
         self.every = every
         self.qos = qos
@@ -123,6 +127,24 @@ public struct TelemetrySpec: Sendable, Hashable {
         self.payload = payload
         self.contentType = contentType
         self.messageExpiry = messageExpiry
+        self.userProperties = userProperties
+    }
+}
+
+/// One MQTT 5 user property a device attaches to its telemetry; the value is a template
+/// (`{timestamp}` is filled in per message).
+public struct UserPropertySpec: Sendable, Hashable {
+    public var name: String
+    public var value: Template
+
+    public init(name: String, value: Template) {
+        self.name = name
+        self.value = value
+    }
+
+    /// The name of the property whose whole value is `placeholder` (`.sequence`, `.timestamp`), if any.
+    public static func carrying(_ placeholder: Template.Part, in properties: [Self]) -> String? {
+        properties.first { $0.value.parts == [placeholder] }?.name
     }
 }
 

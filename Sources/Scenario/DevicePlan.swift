@@ -54,6 +54,8 @@ public struct DeviceTelemetry: Sendable, Hashable {
     public var payload: Template
     public var contentType: String?
     public var messageExpiry: Duration?
+    /// Per-device placeholders bound; per-message ones left for each publish.
+    public var userProperties: [UserPropertySpec]
 }
 
 public struct DeviceSubscription: Sendable, Hashable {

@@ -12,7 +12,7 @@ struct PublishRules {
 
 extension ScenarioParser {
     func telemetrySpec(_ node: Node, rules: PublishRules) -> TelemetrySpec? {
-        let keys = ["topic", "every", "qos", "retain", "payload", "content-type", "message-expiry"]
+        let keys = ["topic", "every", "qos", "retain", "payload", "content-type", "message-expiry", "user-properties"]
         guard let reader = MappingReader(node, what: "telemetry", allowed: keys, diagnostics: diagnostics),
               let topicNode = reader.required("topic", hint: "e.g. devices/{clientId}/sequence"),
               let topic = topicName(topicNode, "topic"),
@@ -33,8 +33,27 @@ extension ScenarioParser {
             requireV5(rules.v5, expiryNode, "message-expiry", group: rules.group)
             return diagnostics.wholeSeconds(expiryNode, "message-expiry", max: Int64(UInt32.max))
         }
+        let userProperties = reader["user-properties"].map { propertiesNode -> [UserPropertySpec] in
+            requireV5(rules.v5, propertiesNode, "user-properties", group: rules.group)
+            return self.userProperties(propertiesNode)
+        } ?? []
         return TelemetrySpec(topic: topic, every: every, qos: qos, retain: retain, payload: payload,
-                             contentType: contentType, messageExpiry: expiry)
+                             contentType: contentType, messageExpiry: expiry, userProperties: userProperties)
+    }
+
+    /// `user-properties: { name: value-template, … }`, in file order (MQTT allows repeated names; YAML keys cannot repeat).
+    private func userProperties(_ node: Node) -> [UserPropertySpec] {
+        guard case .mapping(let mapping) = node else {
+            diagnostics.report(node, "`user-properties` must map names to values, found \(node.kindDescription)",
+                               hint: #"e.g. user-properties: { sent-at: "{timestamp}", site: plant-7 }"#)
+            return []
+        }
+        return mapping.compactMap { nameNode, valueNode -> UserPropertySpec? in
+            guard let name = diagnostics.string(nameNode, "user-properties"),
+                  let value = template(valueNode, name, scope: .perMessage, allowEmpty: true)
+            else { return nil }
+            return UserPropertySpec(name: name, value: value)
+        }
     }
 
     private var defaultPayload: Template {

@@ -11,9 +11,9 @@ public final class ObserverRoster: Sendable {
     public let willPayloads: [String?]
     /// Each device's birth payload ("online").
     public let birthPayloads: [String?]
-    /// Scanner index per device (groups may use different payload templates); -1 = none.
-    let scannerIndex: [Int]
-    let scanners: [PayloadScanner]
+    /// Reader index per device (groups may carry their numbers differently); -1 = none.
+    let readerIndex: [Int]
+    let readers: [TelemetryReader]
     /// Where every device's sequence starts after a boot.
     public let firstSequence: UInt64
     /// Each device's telemetry topic, by ordinal.
@@ -28,24 +28,24 @@ public final class ObserverRoster: Sendable {
 
     public init(devices: [DevicePlan], firstSequence: UInt64 = 0) {
         var registrations: [TopicDirectory.Registration] = []
-        var scanners: [PayloadScanner] = []
-        var scannerForTemplate: [Template: Int] = [:]
-        var scannerIndex: [Int] = []
+        var readers: [TelemetryReader] = []
+        var known: [TelemetryReader: Int] = [:]
+        var readerIndex: [Int] = []
         registrations.reserveCapacity(devices.count * 3)
-        scannerIndex.reserveCapacity(devices.count)
+        readerIndex.reserveCapacity(devices.count)
         for device in devices {
             var index = -1
             if let telemetry = device.telemetry {
                 registrations.append(.init(topic: telemetry.topic, device: device.ordinal, roles: .telemetry))
-                if let known = scannerForTemplate[telemetry.payload] {
-                    index = known
-                } else if let scanner = PayloadScanner(template: telemetry.payload) {
-                    index = scanners.count
-                    scanners.append(scanner)
-                    scannerForTemplate[telemetry.payload] = index
+                if let reader = TelemetryReader(telemetry: telemetry) {
+                    index = known[reader] ?? readers.count
+                    if index == readers.count {
+                        readers.append(reader)
+                        known[reader] = index
+                    }
                 }
             }
-            scannerIndex.append(index)
+            readerIndex.append(index)
             if let will = device.will {
                 registrations.append(.init(topic: will.topic, device: device.ordinal, roles: .will))
             }
@@ -57,8 +57,8 @@ public final class ObserverRoster: Sendable {
         clientIDs = devices.map(\.clientID)
         willPayloads = devices.map { $0.will?.payload }
         birthPayloads = devices.map { $0.birth?.payload }
-        self.scannerIndex = scannerIndex
-        self.scanners = scanners
+        self.readerIndex = readerIndex
+        self.readers = readers
         self.firstSequence = firstSequence
         telemetryTopics = devices.map { $0.telemetry?.topic }
         var seen: Set<String> = []
@@ -82,9 +82,9 @@ public final class ObserverRoster: Sendable {
     /// Number of devices.
     public var deviceCount: Int { clientIDs.count }
 
-    /// The payload scanner of `device`'s telemetry, if it carries a sequence.
-    public func scanner(for device: Int) -> PayloadScanner? {
-        let index = scannerIndex[device]
-        return index < 0 ? nil : scanners[index]
+    /// How to read `device`'s telemetry, if it carries a sequence.
+    public func reader(for device: Int) -> TelemetryReader? {
+        let index = readerIndex[device]
+        return index < 0 ? nil : readers[index]
     }
 }

@@ -16,12 +16,12 @@ import Ledger
 public struct ObserverSink: Sendable {
     public let roster: ObserverRoster
     private let ledger: any RunEventSink
-    /// Nanoseconds per unit of the payload timestamp (`{timestamp}` is milliseconds).
+    /// Nanoseconds per unit of the send timestamp (`{timestamp}` is milliseconds).
     public let timestampUnitNs: UInt64
 
     /// Per-device trackers, indexed by device ordinal.
     public private(set) var trackers: [SequenceTracker]
-    /// End-to-end latencies (payload timestamp → delivery).
+    /// End-to-end latencies (send timestamp → delivery).
     public private(set) var endToEnd = LatencyHistogram()
     /// Telemetry deliveries per second of run time (index = second).
     public private(set) var deliveredPerSecond: [UInt64] = []
@@ -45,14 +45,17 @@ public struct ObserverSink: Sendable {
     ///   - topic, payload: the raw bytes of the packet (no copy is made for telemetry).
     ///   - retained: the RETAIN flag as delivered.
     ///   - receivedAtNs: the run clock at delivery.
-    ///   - timestampClockNowNs: the clock the devices' payload timestamps use (Unix time
+    ///   - timestampClockNowNs: the clock the devices' timestamps use (Unix time
     ///     in ns for `{timestamp}`), read at delivery; nil to skip end-to-end latency.
+    ///   - userProperty: the packet's first MQTT 5 user property of a name, for telemetry
+    ///     that carries its sequence or timestamp there.
     public mutating func received(
         topic: UnsafeRawBufferPointer,
         payload: UnsafeRawBufferPointer,
         retained: Bool,
         receivedAtNs: UInt64,
-        timestampClockNowNs: UInt64? = nil
+        timestampClockNowNs: UInt64? = nil,
+        userProperty: (String) -> String? = { _ in nil }
     ) {
         guard let entry = roster.directory.lookup(topic) else {
             unknownTopic &+= 1
@@ -60,7 +63,8 @@ public struct ObserverSink: Sendable {
         }
         if entry.roles.contains(.telemetry) {
             guard !retained else { return }
-            guard let scanner = roster.scanner(for: entry.device), let fields = scanner.scan(payload) else {
+            guard let reader = roster.reader(for: entry.device),
+                  let fields = reader.read(payload: payload, userProperty: userProperty) else {
                 unreadable &+= 1
                 return
             }

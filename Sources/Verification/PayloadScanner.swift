@@ -1,44 +1,26 @@
-/// Pulls the sequence number (and optionally a send timestamp) out of a telemetry
-/// payload without a JSON parser.
+/// Reads the unsigned integer after one JSON key in a telemetry payload, without a JSON parser.
 ///
 /// The default payload is `{"ClientID":"…","Sequence":N}`; the observer must read
 /// tens of thousands of these a second, so the scanner looks for the quoted key,
 /// skips `:` and blanks and reads the unsigned integer — no allocation, no
 /// Foundation. A key that appears inside a string value earlier in the payload would
 /// fool it; the payload templates we generate never do that.
-public struct PayloadScanner: Sendable {
-    private let sequenceKey: [UInt8]
-    private let timestampKey: [UInt8]?
+public struct PayloadScanner: Sendable, Hashable {
+    private let key: [UInt8]
 
-    /// - Parameters:
-    ///   - sequenceKey: the JSON key holding the sequence (`Sequence`).
-    ///   - timestampKey: the JSON key holding the send time as an integer, if any.
-    public init(sequenceKey: String = "Sequence", timestampKey: String? = nil) {
-        self.sequenceKey = Array("\"\(sequenceKey)\"".utf8)
-        self.timestampKey = timestampKey.map { Array("\"\($0)\"".utf8) }
+    /// - Parameter key: the JSON key, without quotes (`Sequence`).
+    public init(key: String) {
+        self.key = Array("\"\(key)\"".utf8)
     }
 
-    /// What a payload yielded.
-    public struct Fields: Sendable, Hashable {
-        public var sequence: UInt64
-        public var timestamp: UInt64?
-
-        public init(sequence: UInt64, timestamp: UInt64? = nil) {
-            self.sequence = sequence
-            self.timestamp = timestamp
-        }
-    }
-
-    /// The fields of `payload`, or nil when it has no readable sequence.
-    public func scan(_ payload: UnsafeRawBufferPointer) -> Fields? {
-        guard let sequence = Self.integer(after: sequenceKey, in: payload) else { return nil }
-        let timestamp = timestampKey.flatMap { Self.integer(after: $0, in: payload) }
-        return Fields(sequence: sequence, timestamp: timestamp)
+    /// The integer after `"key":` in `payload`, or nil when there is none.
+    public func value(in payload: UnsafeRawBufferPointer) -> UInt64? {
+        Self.integer(after: key, in: payload)
     }
 
     /// Convenience for tests and low-rate callers.
-    public func scan(_ payload: [UInt8]) -> Fields? {
-        payload.withUnsafeBytes { scan($0) }
+    public func value(in payload: [UInt8]) -> UInt64? {
+        payload.withUnsafeBytes { value(in: $0) }
     }
 
     /// The unsigned integer following `"key"` `:` in `bytes`.

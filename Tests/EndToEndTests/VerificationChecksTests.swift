@@ -141,6 +141,20 @@ final class VerificationChecksTests: XCTestCase {
         XCTAssertEqual(report.telemetry.devices, plan.deviceCount)
     }
 
+    /// The payload is not JSON: every number the observers count comes from the MQTT 5 user properties.
+    func testSequenceAndTimestampTravelInUserProperties() throws {
+        let (run, plan, _) = try play("user-property-numbers")
+        XCTAssertEqual(run.outcome.status, 0, run.outcome.output)
+        let report = try run.report()
+        let total = report.telemetry.total
+        let sent = try XCTUnwrap(total.sent)
+        XCTAssertGreaterThanOrEqual(sent, UInt64(plan.deviceCount) * 10, "\(total)")
+        XCTAssertEqual(total.unique, sent, "every sequence was read from its property: \(total)")
+        XCTAssertEqual(total.lost, 0, "\(total)")
+        let endToEnd = try XCTUnwrap(report.latency.first { $0.phase == .endToEnd }, "end-to-end latency measured")
+        XCTAssertEqual(endToEnd.summary.count, total.delivered, "every delivery was timed from its sent-at property")
+    }
+
     func testFailingExpectationExitsOneAndIsNamedInJUnitAndTerminal() throws {
         let (run, _, _) = try play("failing-expectation")
         XCTAssertEqual(run.outcome.status, 1, run.outcome.output)

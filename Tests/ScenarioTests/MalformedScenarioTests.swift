@@ -195,6 +195,24 @@ final class MalformedScenarioTests: XCTestCase {
         assertSingleError(yaml, at: "5s }", mentions: "`delay` needs MQTT 5 but group `sensors` speaks MQTT 3.1.1")
     }
 
+    func testUserPropertiesNeedMQTT5() {
+        let yaml = scenario(group: [#"telemetry: { topic: "t/{clientId}", every: 1s, user-properties: { sent-at: "{timestamp}" } }"#],
+                            personality: "esp-mqtt")
+        assertSingleError(yaml, at: "{ sent-at", mentions: "`user-properties` needs MQTT 5 but group `sensors` speaks MQTT 3.1.1")
+    }
+
+    func testUserPropertiesMustBeAMapping() {
+        let yaml = scenario(group: [#"telemetry: { topic: "t/{clientId}", every: 1s, user-properties: [sent-at] }"#],
+                            personality: "nanoframework")
+        assertSingleError(yaml, at: "[sent-at]", mentions: "`user-properties` must map names to values", hint: "{timestamp}")
+    }
+
+    func testUserPropertyValueWithUnknownPlaceholder() {
+        let yaml = scenario(group: [#"telemetry: { topic: "t/{clientId}", every: 1s, user-properties: { at: "{timestmp}" } }"#],
+                            personality: "nanoframework")
+        assertSingleError(yaml, at: "{timestmp}", mentions: "in `at`", hint: "{timestamp}")
+    }
+
     func testGracefulWithWillNeedsMQTT5() {
         let yaml = scenario(personality: "pubsubclient", steps: ["{ at: 5s, disconnect: { mode: graceful-with-will } }"])
         assertSingleError(yaml, at: "graceful-with-will", mentions: "needs MQTT 5")

@@ -100,6 +100,17 @@ final class PlanShapeTests: XCTestCase {
         XCTAssertEqual(plan.observer, ObserverSpec(connections: 2, qos: 0, sharedSubscription: true, filters: ["devices/#"]))
     }
 
+    func testTelemetryUserPropertiesKeepFileOrderAndBindPerDevice() throws {
+        let plan = try loadPlan(scenario(group: [
+            #"telemetry: { topic: "t/{clientId}", every: 1s, user-properties: { sent-at: "{timestamp}", device: "{clientId}", site: plant-7 } }"#,
+        ], personality: "nanoframework"))
+        let properties = try XCTUnwrap(plan.devices().last?.telemetry?.userProperties)
+        XCTAssertEqual(properties.map(\.name), ["sent-at", "device", "site"])
+        XCTAssertEqual(properties.map(\.value.description), ["{timestamp}", "test-10", "plant-7"])
+        XCTAssertEqual(UserPropertySpec.carrying(.timestamp, in: properties), "sent-at")
+        XCTAssertNil(UserPropertySpec.carrying(.sequence, in: properties))
+    }
+
     func testInsecureSkipVerifyByName() throws {
         let yaml = scenario().replacingOccurrences(of: "  url: mqtt://127.0.0.1:1883",
                                                    with: "  url: mqtts://127.0.0.1:8884\n  insecure-skip-verify: true")

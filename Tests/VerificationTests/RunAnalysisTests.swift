@@ -134,13 +134,13 @@ final class RunAnalysisTests: XCTestCase {
         XCTAssertEqual(report.endReason, "completed")
     }
 
-    func testRosterDerivesScannerFromPayloadTemplate() {
+    func testRosterDerivesReaderFromPayloadTemplate() {
         let roster = ObserverRoster(plan: SyntheticRun.plan)
         XCTAssertEqual(roster.deviceCount, 3)
         XCTAssertEqual(roster.directory.lookup("devices/dev-03/sequence"), TopicDirectory.Entry(device: 2, roles: .telemetry))
         XCTAssertEqual(roster.directory.lookup("devices/dev-01/status")?.roles, [.will, .status])
-        XCTAssertEqual(roster.scanner(for: 0)?.scan(Array(#"{"ClientID":"dev-01","Sequence":4,"Time":17}"#.utf8)),
-                       PayloadScanner.Fields(sequence: 4, timestamp: 17))
+        XCTAssertEqual(roster.reader(for: 0)?.read(payload: Array(#"{"ClientID":"dev-01","Sequence":4,"Time":17}"#.utf8)),
+                       TelemetryReader.Fields(sequence: 4, timestamp: 17))
     }
 
     func testPartitionedSubscriptionsGiveEachDeviceToOneObserver() {

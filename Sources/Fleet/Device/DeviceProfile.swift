@@ -10,7 +10,13 @@ final class DeviceProfile: Sendable {
     let firmware: DeviceFirmware.Settings
     let payload: PayloadTemplate?
     let telemetryQoS: QoS
+    /// Properties every telemetry message of the group carries as they are.
     let telemetryProperties: MQTTProperties
+    /// User properties rendered at each publish after `telemetryProperties`, when any of them changes per
+    /// device or per message (`{clientId}`, `{timestamp}`).
+    let telemetryUserProperties: [(name: String, value: PayloadTemplate)]
+    /// Whether a telemetry publish needs the wall clock (payload or user property names `{timestamp}`).
+    let telemetryUsesTimestamp: Bool
     let version: MQTTProtocolVersion
 
     init(group: DeviceGroupPlan) {
@@ -33,7 +39,17 @@ final class DeviceProfile: Sendable {
             }
             if let expiry = telemetry.messageExpiry { properties.append(.messageExpiryInterval(UInt32(clamping: expiry.components.seconds))) }
         }
+        // User properties keep the file's order on the wire: rendered once when all are constant, else all per message.
+        let userProperties = version == .v5_0 ? group.telemetry?.userProperties ?? [] : []
+        var perMessage: [(name: String, value: PayloadTemplate)] = []
+        if userProperties.allSatisfy(\.value.isConstant) {
+            for property in userProperties { properties.append(.userProperty(property.name, property.value.text ?? "")) }
+        } else {
+            perMessage = userProperties.map { ($0.name, PayloadTemplate($0.value)) }
+        }
         telemetryProperties = properties
+        telemetryUserProperties = perMessage
+        telemetryUsesTimestamp = (payload?.usesTimestamp ?? false) || perMessage.contains { $0.value.usesTimestamp }
     }
 
     /// The CONNECT a device of this group sends: client ID, keep-alive, session, credentials, will.

@@ -259,15 +259,23 @@ final class VirtualDevice {
         let context = PayloadContext(clientID: plan.clientID, index: plan.index, group: plan.group)
         let now = environment.eventLoop.now
         let uptime = bootedAt.map { (now - $0).nanoseconds / 1_000_000 } ?? 0
+        let unixMillis = profile.telemetryUsesTimestamp ? Self.unixMillis() : 0
+        let allocator = ByteBufferAllocator()
         let payload = template.render(
-            device: context, sequence: sequence, unixMillis: template.usesTimestamp ? Self.unixMillis() : 0,
-            uptimeMillis: uptime, random: &payloadRandom, allocator: ByteBufferAllocator())
+            device: context, sequence: sequence, unixMillis: unixMillis,
+            uptimeMillis: uptime, random: &payloadRandom, allocator: allocator)
+        var properties = profile.telemetryProperties
+        for (name, value) in profile.telemetryUserProperties {
+            let rendered = value.render(device: context, sequence: sequence, unixMillis: unixMillis,
+                                        uptimeMillis: uptime, random: &payloadRandom, allocator: allocator)
+            properties.append(.userProperty(name, String(buffer: rendered)))
+        }
         sent &+= 1
         lastSequence = sequence
         environment.counters.messagesOut &+= 1
         lastPacketAt = environment.clock.now()
         let message = MQTTMessage(topic: telemetry.topic, payload: payload, qos: profile.telemetryQoS,
-                                  retain: telemetry.retain, properties: profile.telemetryProperties)
+                                  retain: telemetry.retain, properties: properties)
         link.publish(message, telemetry: true)
     }
 

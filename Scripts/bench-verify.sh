@@ -22,7 +22,7 @@ for index in 0..<devices {
     topics.append(Array(topic.utf8))
 }
 let directory = TopicDirectory(registrations)
-let scanner = PayloadScanner()
+let scanner = PayloadScanner(key: "Sequence")
 var trackers = Array(repeating: SequenceTracker(), count: devices)
 // Payloads as the default template renders them, prepared up front (the network would hand us bytes).
 var payloads: [[UInt8]] = []
@@ -39,8 +39,8 @@ for sequence in 0..<perDevice {
     for device in 0..<devices {
         for seq in order where seq < perDevice {
             let entry = topics[device].withUnsafeBytes { directory.lookup(\$0) }
-            let fields = payloads[seq].withUnsafeBytes { scanner.scan(\$0) }
-            if let entry, let fields { trackers[entry.device].record(fields.sequence) } else { failures += 1 }
+            let sequence = payloads[seq].withUnsafeBytes { scanner.value(in: \$0) }
+            if let entry, let sequence { trackers[entry.device].record(sequence) } else { failures += 1 }
             messages += 1
         }
     }

@@ -8,6 +8,7 @@ import NIOPosix
 import Reports
 import RunMetrics
 import Scenario
+import Verification
 
 /// `fleet run SCENARIO.yaml`: plays a scenario's timeline against its broker with thousands of
 /// virtual devices, watches them with observers, and judges the run against its expectations.
@@ -73,16 +74,18 @@ struct RunCommand: AsyncParsableCommand {
         ledger.record(RunEvent(at: clock.now(), kind: .runStarted(scenario: plan.name, seed: plan.seed, devices: devices.count)))
 
         let group = MultiThreadedEventLoopGroup(numberOfThreads: System.coreCount)
+        // Every event reaches the ledger through the live verdicts, so the progress line can count them.
+        let verdicts = LiveWillVerdicts(rules: WillRules(plan), forwardingTo: ledger)
         let verification: RunVerification
         do {
-            verification = try await RunVerification.start(plan: plan, ledger: ledger, clock: clock, group: group)
+            verification = try await RunVerification.start(plan: plan, ledger: verdicts, clock: clock, group: group)
         } catch {
             FileHandle.standardError.write(Data("fleet run: the observers could not start: \(error)\n".utf8))
             ledger.close()
             try? await group.shutdownGracefully()
             throw ExitCode(4)
         }
-        let fleet = try Fleet(plan: plan, group: group, sink: ledger, clock: clock,
+        let fleet = try Fleet(plan: plan, group: group, sink: verdicts, clock: clock,
                               connections: .plan(plan, sources: preflight.sources))
         let interruption = RunInterruption()
         let signals = interruption.install { fleet.stop(.graceful).whenComplete { _ in } }
@@ -93,7 +96,7 @@ struct RunCommand: AsyncParsableCommand {
             print("metrics: http://\(server.address)/metrics")
             metricsServer = server
         }
-        let live = RunLiveView(fleet: fleet, observers: verification.observers, total: devices.count,
+        let live = RunLiveView(fleet: fleet, observers: verification.observers, verdicts: verdicts, total: devices.count,
                                planned: plan.duration, clock: clock, style: RunVerification.terminalStyle,
                                every: statusEvery, exporter: exporter)
         live.start(on: group.next())

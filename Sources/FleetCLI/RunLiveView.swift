@@ -5,9 +5,11 @@ import NIOCore
 import Observation
 import Reports
 import RunMetrics
+import Verification
 
-/// Polls the fleet's and the observers' counters (5 times a second) for the live progress line and
-/// the summary's figures: when every device was first connected, and the telemetry rates.
+/// Polls the fleet's and the observers' counters and the will verdicts so far (5 times a second) for
+/// the live progress line, Prometheus and the summary's figures: when every device was first
+/// connected, and the telemetry rates.
 final class RunLiveView: @unchecked Sendable {
     struct Figures {
         var allConnectedAtNs: UInt64?
@@ -22,6 +24,7 @@ final class RunLiveView: @unchecked Sendable {
 
     private let fleet: Fleet
     private let observers: Observers
+    private let verdicts: LiveWillVerdicts
     private let total: Int
     private let plannedNs: UInt64
     private let clock: RunClock
@@ -34,9 +37,10 @@ final class RunLiveView: @unchecked Sendable {
     private var polls = 0
     private var task: RepeatedTask?
 
-    init(fleet: Fleet, observers: Observers, total: Int, planned: Duration, clock: RunClock, style: TerminalStyle,
-         every seconds: Double, exporter: MetricsExporter?) {
+    init(fleet: Fleet, observers: Observers, verdicts: LiveWillVerdicts, total: Int, planned: Duration, clock: RunClock,
+         style: TerminalStyle, every seconds: Double, exporter: MetricsExporter?) {
         self.fleet = fleet
+        self.verdicts = verdicts
         self.exporter = exporter
         self.observers = observers
         self.total = total
@@ -63,11 +67,12 @@ final class RunLiveView: @unchecked Sendable {
     private func poll(_ counters: FleetCounters, observed: (delivered: UInt64, wills: UInt64)) {
         let now = clock.now()
         let delivered = observed.delivered
+        let verdictCounts = Dictionary(uniqueKeysWithValues: verdicts.counts(at: now).map { ($0.key.rawValue, $0.value) })
         exporter?.update(MetricsSnapshot(
             devicesTotal: total, devicesConnected: counters.connected, devicesConnecting: counters.connecting,
             devicesDown: counters.down, messagesPublished: counters.messagesOut, messagesAcknowledged: counters.messagesAcked,
             messagesReceived: delivered, faultsInjected: UInt64(counters.faults), willsReceived: observed.wills,
-            elapsedSeconds: Double(now) / 1e9))
+            willVerdicts: verdictCounts, elapsedSeconds: Double(now) / 1e9))
         let line: String? = lock.withLock {
             if state.allConnectedAtNs == nil, counters.connected >= total, total > 0 { state.allConnectedAtNs = now }
             if state.firstMessageAtNs == nil, counters.messagesOut > 0 { state.firstMessageAtNs = now }
@@ -92,7 +97,7 @@ final class RunLiveView: @unchecked Sendable {
             return ProgressLine.render(ProgressSnapshot(
                 elapsedNs: now, plannedNs: plannedNs, devices: total, connected: counters.connected,
                 connecting: counters.connecting, down: counters.down, publishedPerSecond: outRate,
-                deliveredPerSecond: inRate, faultsInjected: counters.faults), style: style)
+                deliveredPerSecond: inRate, faultsInjected: counters.faults, verdicts: verdictCounts), style: style)
         }
         guard let line else { return }
         if style == .ansi {

@@ -50,7 +50,9 @@ public enum ProgressLine {
             "faults \(snapshot.faultsInjected)",
         ]
         let verdicts = WillJudgement.allCases.compactMap { judgement in
-            snapshot.verdicts[judgement.rawValue].flatMap { $0 > 0 ? "\(judgement.rawValue) \($0)" : nil }
+            // While the run goes, an undecided ending is one whose deadline is still ahead.
+            let label = judgement == .undecided ? "pending" : judgement.rawValue
+            return snapshot.verdicts[judgement.rawValue].flatMap { $0 > 0 ? "\(label) \($0)" : nil }
         }
         if !verdicts.isEmpty { fields.append("wills: " + verdicts.joined(separator: " ")) }
         let text = fields.joined(separator: " · ")

@@ -22,6 +22,8 @@ public final class MetricsExporter: Sendable {
     private let faults: Counter
     private let wills: Counter
     private let lastTotals = NIOLockedValueBox(Totals())
+    /// One gauge per judgement, made when the judgement first appears (the exporter knows no list of them).
+    private let verdictGauges = NIOLockedValueBox<[String: Gauge]>([:])
 
     /// Cumulative totals already added to the counters.
     private struct Totals {
@@ -68,6 +70,14 @@ public final class MetricsExporter: Sendable {
             Self.advance(received, from: &last.received, to: snapshot.messagesReceived)
             Self.advance(faults, from: &last.faults, to: snapshot.faultsInjected)
             Self.advance(wills, from: &last.wills, to: snapshot.willsReceived)
+        }
+        verdictGauges.withLockedValue { gauges in
+            for judgement in snapshot.willVerdicts.keys where gauges[judgement] == nil {
+                gauges[judgement] = registry.makeGauge(
+                    descriptor: Self.name("wills", "verdicts", unit: "", help: "Will verdicts so far by judgement."),
+                    labels: [("judgement", judgement)])
+            }
+            for (judgement, gauge) in gauges { gauge.set(Int64(snapshot.willVerdicts[judgement] ?? 0)) }
         }
     }
 

@@ -23,13 +23,16 @@ public struct MetricsSnapshot: Sendable, Hashable {
     public var faultsInjected: UInt64
     /// Wills the observers received.
     public var willsReceived: UInt64
+    /// Will verdicts so far by judgement (`delivered`, `missing`, `undecided`, …); current values, not totals.
+    public var willVerdicts: [String: Int]
     /// Seconds since the run started.
     public var elapsedSeconds: Double
 
     public init(
         devicesTotal: Int = 0, devicesConnected: Int = 0, devicesConnecting: Int = 0, devicesDown: Int = 0,
         messagesPublished: UInt64 = 0, messagesAcknowledged: UInt64 = 0, messagesReceived: UInt64 = 0,
-        faultsInjected: UInt64 = 0, willsReceived: UInt64 = 0, elapsedSeconds: Double = 0
+        faultsInjected: UInt64 = 0, willsReceived: UInt64 = 0, willVerdicts: [String: Int] = [:],
+        elapsedSeconds: Double = 0
     ) {
         self.devicesTotal = devicesTotal
         self.devicesConnected = devicesConnected
@@ -40,6 +43,7 @@ public struct MetricsSnapshot: Sendable, Hashable {
         self.messagesReceived = messagesReceived
         self.faultsInjected = faultsInjected
         self.willsReceived = willsReceived
+        self.willVerdicts = willVerdicts
         self.elapsedSeconds = elapsedSeconds
     }
 }

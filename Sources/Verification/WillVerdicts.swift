@@ -37,12 +37,20 @@ public enum WillVerdicts {
             if groups[device] == nil { order.append(device) }
             groups[device, default: []].append(event)
         }
-        return order.map { device in
-            let sorted = groups[device]!.enumerated()
-                .sorted { ($0.element.at, $0.offset) < ($1.element.at, $1.offset) }
-                .map(\.element)
-            return (device, sorted)
-        }
+        return order.map { device in (device, timeOrdered(groups[device]!)) }
+    }
+
+    /// Events sorted by time; events of the same moment keep their arrival order.
+    static func timeOrdered(_ events: [RunEvent]) -> [RunEvent] {
+        events.enumerated()
+            .sorted { ($0.element.at, $0.offset) < ($1.element.at, $1.offset) }
+            .map(\.element)
+    }
+
+    /// The verdicts of one device whose events (any order) are known up to `now`: what `judge` would say
+    /// if the run ended then. Endings whose deadline is still ahead are `undecided`.
+    static func judge(device: String, events: [RunEvent], rules: WillRules, now: UInt64) -> [WillVerdict] {
+        judgeDevice(device, timeOrdered(events), rules: rules, runEnd: now)
     }
 
     /// One ending of one device and the wills attributed to it.

@@ -61,11 +61,12 @@ enum FleetBinary {
         func junit() throws -> String { try String(contentsOfFile: base + ".junit.xml", encoding: .utf8) }
     }
 
-    static func run(scenario: String, extra: [String] = []) throws -> Run {
+    /// Runs a scenario into a fresh folder; `statusEvery` seconds between live lines (0: none, to keep logs short).
+    static func run(scenario: String, statusEvery: Int = 0, extra: [String] = []) throws -> Run {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("fleet-e2e-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let ledger = folder.appendingPathComponent("events.jsonl").path
-        let outcome = try run(["run", scenario, "--events", ledger, "--status-every", "0"] + extra)
+        let outcome = try run(["run", scenario, "--events", ledger, "--status-every", String(statusEvery)] + extra)
         return Run(ledger: ledger, outcome: outcome)
     }
 }

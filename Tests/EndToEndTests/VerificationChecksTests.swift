@@ -10,10 +10,11 @@ final class VerificationChecksTests: XCTestCase {
     private static let fixtures = "Tests/EndToEndTests/Fixtures/"
 
     /// Runs a fixture; returns the run, its plan and the devices its step at `stepIndex` selects.
+    /// Live status lines are printed once a second, so the tests can read the verdicts counted as the run went.
     private func play(_ fixture: String, selectedBy stepIndex: Int? = nil) throws -> (FleetBinary.Run, Plan, Set<String>) {
         let path = Self.fixtures + fixture + ".yaml"
         let plan = try LibraryScenarios.plan(path)
-        let run = try FleetBinary.run(scenario: path)
+        let run = try FleetBinary.run(scenario: path, statusEvery: 1)
         var selected: Set<String> = []
         if let stepIndex {
             let step = try XCTUnwrap(plan.timeline.first { $0.index == stepIndex })
@@ -46,6 +47,8 @@ final class VerificationChecksTests: XCTestCase {
         }
         XCTAssertEqual(report.wills.counts["unexpected"], nil, "\(report.wills.counts)")
         XCTAssertEqual(report.wills.counts["missing"], nil, "\(report.wills.counts)")
+        XCTAssertTrue(run.outcome.output.contains("faults 3 · wills: delivered 3\n"),
+                      "the live lines count the verdicts while the run goes:\n\(run.outcome.output)")
     }
 
     func testGracefulDisconnectYieldsNoWillAndNoUnexpectedVerdict() throws {
@@ -82,6 +85,8 @@ final class VerificationChecksTests: XCTestCase {
         let late = verdicts(report, .late)
         XCTAssertEqual(Set(late.map(\.device)), selected, "\(report.wills.verdicts)")
         try assertMeasuredFromLastPacket(late, run: run, keepAliveSeconds: 2)
+        XCTAssertTrue(run.outcome.output.contains("faults 2 · wills: pending 2\n"),
+                      "before their deadline the live lines show the endings as pending:\n\(run.outcome.output)")
         XCTAssertEqual(report.expectations.filter { !$0.passed }.map(\.name), ["wills.silent"])
     }
 

@@ -67,4 +67,18 @@ final class MetricsExporterTests: XCTestCase {
         XCTAssertTrue(lines(exporter).contains("fleet_devices_connected 4.0"), text(exporter))
         XCTAssertTrue(lines(exporter).contains("fleet_devices_down 6.0"), text(exporter))
     }
+
+    func testWillVerdictsAreAGaugePerJudgementThatFallsBackToZero() {
+        let exporter = MetricsExporter()
+        exporter.update(MetricsSnapshot(willVerdicts: ["undecided": 3]))
+        exporter.update(MetricsSnapshot(willVerdicts: ["delivered": 2, "missing": 1]))
+        let exposition = lines(exporter)
+        for expected in [
+            #"fleet_wills_verdicts{judgement="delivered"} 2.0"#, #"fleet_wills_verdicts{judgement="missing"} 1.0"#,
+            #"fleet_wills_verdicts{judgement="undecided"} 0.0"#,
+        ] {
+            XCTAssertTrue(exposition.contains(expected), "missing \(expected) in:\n\(text(exporter))")
+        }
+        XCTAssertEqual(exposition.filter { $0 == "# TYPE fleet_wills_verdicts gauge" }.count, 1, text(exporter))
+    }
 }

@@ -105,6 +105,14 @@ final class ReportRenderingTests: XCTestCase {
         XCTAssertLessThanOrEqual(ProgressLine.render(snapshot, style: .ansi, width: 60).count, 60 + 4)
     }
 
+    func testProgressLineCallsUndecidedEndingsPending() {
+        let snapshot = ProgressSnapshot(
+            elapsedNs: 5 * Fixtures.second, plannedNs: 0, devices: 3, connected: 1, connecting: 0, down: 2,
+            publishedPerSecond: 0, deliveredPerSecond: 0, faultsInjected: 2, verdicts: ["undecided": 1, "delivered": 1])
+        XCTAssertTrue(ProgressLine.render(snapshot, style: .plain).hasSuffix("wills: delivered 1 pending 1"),
+                      ProgressLine.render(snapshot, style: .plain))
+    }
+
     func testReportFilesAreWrittenSideBySide() throws {
         let base = FileManager.default.temporaryDirectory.appendingPathComponent("fleet-report-\(UUID().uuidString)").path
         let report = SyntheticRun.report()

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Measures the observer hot path: topic → device lookup, payload sequence scan and
-# per-device sequence tracking, as an observer connection runs it per message; and
-# the ledger writer/reader under a connect storm's events.
+# per-device sequence tracking, as an observer connection runs it per message; the
+# ledger writer/reader under a connect storm's events; and the live will verdicts' polls.
 # Builds the real sources (they need only the standard library) with -O into a
 # throwaway binary and prints messages per second. Not a test: numbers only.
 #   Scripts/bench-verify.sh [devices] [messages-per-device]
@@ -71,13 +71,44 @@ let readStarted = clock.now
 let readBack = try LedgerReader.read(path: ledgerPath).count
 let readElapsed = clock.now - readStarted
 print("ledger read back: \(readBack) events in \(Double(readElapsed.components.attoseconds) / 1e18 + Double(readElapsed.components.seconds)) s")
+
+// Live will verdicts: a connect storm of every device, then an abrupt ending of a tenth of them with
+// their wills, as the progress line would poll them (each poll re-judges only devices with news).
+let live = LiveWillVerdicts(rules: WillRules(graceNs: 2_000_000_000), forwardingTo: RunEventCollector())
+func timed(_ label: String, _ body: () -> Void) {
+    let started = clock.now
+    body()
+    let elapsed = clock.now - started
+    print("live verdicts: \(label) in \(Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1e3) ms")
+}
+timed("record \(devices) connects") {
+    for device in 0..<devices {
+        live.record(RunEvent(at: 1_000, device: "XiaoTandHandCO2-\(device)",
+                             kind: .connected(tcpNs: 1, tlsNs: nil, connackNs: 1, sessionPresent: false)))
+    }
+}
+timed("first poll after the storm (\(devices) devices re-judged)") { _ = live.counts(at: 2_000) }
+timed("idle poll") { _ = live.counts(at: 3_000) }
+for device in stride(from: 0, to: devices, by: 10) {
+    live.record(RunEvent(at: 5_000, device: "XiaoTandHandCO2-\(device)", kind: .faultInjected(
+        fault: .abrupt, detail: nil, lastPacketAt: nil, keepAlive: 60, willDelay: 0, expectWill: true)))
+}
+var pending: [WillJudgement: Int] = [:]
+timed("poll after \(devices / 10) abrupt endings") { pending = live.counts(at: 6_000) }
+timed("poll with \(devices / 10) endings still pending") { pending = live.counts(at: 7_000) }
+print("live verdicts: \(pending)")
 SWIFT
+# The will sources import Ledger; here everything is one module.
+for file in LiveWillVerdicts WillVerdicts WillVerdict WillRules; do
+  sed '/^import Ledger$/d' "Sources/Verification/$file.swift" > "$work/Will-$file.swift"
+done
 swiftc -O -module-name VerifyBench -o "$work/bench" \
   Sources/Verification/TopicDirectory.swift \
   Sources/Verification/PayloadScanner.swift \
   Sources/Verification/SequenceTracker.swift \
   Sources/Verification/SequenceTracker+Merge.swift \
   Sources/Verification/TelemetryCounts.swift \
+  "$work"/Will*.swift \
   Sources/Ledger/*.swift \
   "$work/main.swift"
 "$work/bench"

@@ -35,6 +35,9 @@ final class RunLiveView: @unchecked Sendable {
     private let lock = NSLock()
     private var state = Figures()
     private var polls = 0
+    /// Will verdicts so far by judgement, refreshed only for a line or once a second for Prometheus
+    /// (re-judging costs more than reading counters).
+    private var verdictCounts: [String: Int] = [:]
     private var task: RepeatedTask?
 
     init(fleet: Fleet, observers: Observers, verdicts: LiveWillVerdicts, total: Int, planned: Duration, clock: RunClock,
@@ -67,7 +70,10 @@ final class RunLiveView: @unchecked Sendable {
     private func poll(_ counters: FleetCounters, observed: (delivered: UInt64, wills: UInt64)) {
         let now = clock.now()
         let delivered = observed.delivered
-        let verdictCounts = Dictionary(uniqueKeysWithValues: verdicts.counts(at: now).map { ($0.key.rawValue, $0.value) })
+        let lineDue = printEvery > 0 && (polls + 1) % printEvery == 0
+        if lineDue || (exporter != nil && polls % 5 == 0) {
+            verdictCounts = Dictionary(uniqueKeysWithValues: verdicts.counts(at: now).map { ($0.key.rawValue, $0.value) })
+        }
         exporter?.update(MetricsSnapshot(
             devicesTotal: total, devicesConnected: counters.connected, devicesConnecting: counters.connecting,
             devicesDown: counters.down, messagesPublished: counters.messagesOut, messagesAcknowledged: counters.messagesAcked,
@@ -93,7 +99,7 @@ final class RunLiveView: @unchecked Sendable {
             state.lastDelivered = delivered
             state.lastPollNs = now
             polls += 1
-            guard printEvery > 0, polls % printEvery == 0 else { return nil }
+            guard lineDue else { return nil }
             return ProgressLine.render(ProgressSnapshot(
                 elapsedNs: now, plannedNs: plannedNs, devices: total, connected: counters.connected,
                 connecting: counters.connecting, down: counters.down, publishedPerSecond: outRate,

@@ -6,11 +6,12 @@ import Scenario
 /// The text `fleet run` prints before and after a run.
 enum RunConsole {
     static func preflight(_ plan: Plan, _ preflight: RunPreflight, devices: [DevicePlan]) -> String {
+        let files = preflight.processes > 1
+            ? "\(preflight.processes) device processes, open files up to \(preflight.filesPerProcess) of \(preflight.budget.softLimit) per process"
+            : "open files \(preflight.filesPerProcess) of \(preflight.budget.softLimit)"
         var lines = [
             "scenario \(plan.name) (seed \(plan.seed)) → \(plan.broker.url)",
-            "  devices \(preflight.devices), impostors \(preflight.impostors), observers \(preflight.observers); "
-                + "open files \(preflight.devices + preflight.impostors + preflight.observers + FileDescriptorBudget.spare)"
-                + " of \(preflight.budget.softLimit)",
+            "  devices \(preflight.devices), impostors \(preflight.impostors), observers \(preflight.observers); " + files,
             "  source addresses: " + (preflight.sources.addresses.isEmpty ? "kernel's choice" : preflight.sources.addresses.joined(separator: ", ")),
             "  timeline (\(plan.timeline.count) steps, \(plan.duration)):",
         ]

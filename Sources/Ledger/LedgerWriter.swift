@@ -1,6 +1,6 @@
 import Foundation
 
-/// Appends run events to a JSON-lines file from any thread.
+/// Appends run events (or any other JSON lines) to a file or pipe from any thread.
 ///
 /// Events are encoded under a lock into a memory buffer that is written out when it
 /// grows past 64 KiB, every 200 ms by a timer, and on ``close()``. A crash or Ctrl-C
@@ -16,17 +16,22 @@ public final class LedgerWriter: RunEventSink, @unchecked Sendable {
     private let timer: DispatchSourceTimer
     private let flushThreshold = 64 * 1024
 
-    /// The file being written.
+    /// The file being written ("-" for a pipe handed in).
     public let path: String
 
     /// Creates (or truncates) `path` and starts the periodic flush.
-    public init(path: String, flushInterval: Duration = .milliseconds(200)) throws {
+    public convenience init(path: String, flushInterval: Duration = .milliseconds(200)) throws {
         guard FileManager.default.createFile(atPath: path, contents: nil) else {
             throw LedgerError.cannotCreate(path: path)
         }
         guard let handle = FileHandle(forWritingAtPath: path) else {
             throw LedgerError.cannotCreate(path: path)
         }
+        self.init(handle: handle, path: path, flushInterval: flushInterval)
+    }
+
+    /// Writes to an open handle (a worker process's standard output); `close()` closes it.
+    public init(handle: FileHandle, path: String = "-", flushInterval: Duration = .milliseconds(200)) {
         self.path = path
         self.handle = handle
         let encoder = JSONEncoder()
@@ -48,9 +53,14 @@ public final class LedgerWriter: RunEventSink, @unchecked Sendable {
 
     /// Appends one event. Events recorded after ``close()`` are dropped.
     public func record(_ event: RunEvent) {
+        append(event)
+    }
+
+    /// Appends one value as a JSON line. Lines appended after ``close()`` are dropped.
+    public func append(_ value: some Encodable) {
         lock.lock()
         defer { lock.unlock() }
-        guard !closed, let line = try? encoder.encode(event) else { return }
+        guard !closed, let line = try? encoder.encode(value) else { return }
         buffer.append(line)
         buffer.append(0x0A)
         if buffer.count >= flushThreshold {

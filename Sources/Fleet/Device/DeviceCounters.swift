@@ -16,7 +16,7 @@ final class DeviceCounters {
 }
 
 /// The fleet at one moment, for a live view and the summary.
-public struct FleetCounters: Sendable, Hashable {
+public struct FleetCounters: Sendable, Hashable, Codable {
     public var connecting = 0
     public var connected = 0
     /// Started devices that are neither connected nor connecting (backing off, held down, given up).
@@ -35,7 +35,7 @@ public struct FleetCounters: Sendable, Hashable {
         self.faults = faults
     }
 
-    static func + (lhs: FleetCounters, rhs: FleetCounters) -> FleetCounters {
+    public static func + (lhs: FleetCounters, rhs: FleetCounters) -> FleetCounters {
         FleetCounters(connecting: lhs.connecting + rhs.connecting, connected: lhs.connected + rhs.connected,
                       down: lhs.down + rhs.down, messagesOut: lhs.messagesOut + rhs.messagesOut,
                       messagesAcked: lhs.messagesAcked + rhs.messagesAcked, faults: lhs.faults + rhs.faults)
@@ -43,7 +43,7 @@ public struct FleetCounters: Sendable, Hashable {
 }
 
 /// One device's telemetry ground truth, for `telemetrySummary` events and observers' loss checks.
-public struct DeviceTelemetryCount: Sendable, Hashable {
+public struct DeviceTelemetryCount: Sendable, Hashable, Codable {
     public var clientID: String
     public var sent: UInt64
     public var acked: UInt64

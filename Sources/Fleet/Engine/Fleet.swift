@@ -12,8 +12,10 @@ import Scenario
 /// device's loop once per step and shard, never per message.
 public final class Fleet: TimelineTarget, Sendable {
     public let plan: Plan
-    /// Every device in `Plan.devices()` order (ordinal = position).
+    /// Every device in `Plan.devices()` order (ordinal = position), driven here or not.
     public let devices: [DevicePlan]
+    /// The devices this process drives.
+    public let partition: FleetPartition
     private let shards: [NIOLoopBound<DeviceShard>]
     private let controlLoop: any EventLoop
     private let timeline: NIOLoopBoundBox<TimelineExecutor?>
@@ -28,17 +30,19 @@ public final class Fleet: TimelineTarget, Sendable {
     /// Builds the devices on their loops (nothing connects until `start`). Blocks until built: call it
     /// from outside the group's event loops.
     init(plan: Plan, group: any EventLoopGroup, sink: any RunEventSink, clock: RunClock, links: any DeviceLinkFactory,
-         controller controllerConnections: FleetConnections?) throws {
+         controller controllerConnections: FleetConnections?, partition: FleetPartition = .whole) throws {
         self.plan = plan
         self.sink = sink
         self.clock = clock
+        self.partition = partition
         let devices = plan.devices()
         self.devices = devices
+        let owned = partition.ordinals(of: devices.count).map { devices[$0] }
         let loops = Array(group.makeIterator())
         let profiles = Dictionary(uniqueKeysWithValues: plan.groups.map { ($0.name, DeviceProfile(group: $0)) })
         var shards: [NIOLoopBound<DeviceShard>] = []
         for (shardIndex, loop) in loops.enumerated() {
-            let mine = stride(from: shardIndex, to: devices.count, by: loops.count).map { devices[$0] }
+            let mine = stride(from: shardIndex, to: owned.count, by: loops.count).map { owned[$0] }
             let built = try loop.submit {
                 let environment = DeviceEnvironment(eventLoop: loop, sink: sink, clock: clock, links: links,
                                                     connectTimeout: plan.broker.connectTimeout)
@@ -69,12 +73,12 @@ public final class Fleet: TimelineTarget, Sendable {
         }.wait()
     }
 
-    /// A fleet whose devices connect with `MQTTClient` to the plan's broker; `publish` steps go out on a
-    /// controller connection (`FleetConnections.controller`).
+    /// A fleet whose devices (those of `partition`) connect with `MQTTClient` to the plan's broker;
+    /// `publish` steps go out on a controller connection (`FleetConnections.controller`).
     public convenience init(plan: Plan, group: any EventLoopGroup, sink: any RunEventSink, clock: RunClock,
-                            connections: FleetConnections) throws {
+                            connections: FleetConnections, partition: FleetPartition = .whole) throws {
         try self.init(plan: plan, group: group, sink: sink, clock: clock, links: connections,
-                      controller: .controller(plan))
+                      controller: .controller(plan), partition: partition)
     }
 
     /// Completes when the timeline is over: with the stop step's mode, or nil when it simply ran out.
@@ -129,13 +133,20 @@ public final class Fleet: TimelineTarget, Sendable {
         }
     }
 
-    /// Per-device telemetry ground truth (sent, acked, last sequence), in ordinal order.
+    /// Per-device telemetry ground truth (sent, acked, last sequence) of the devices driven here, in ordinal order.
     public func telemetryCounts() -> EventLoopFuture<[DeviceTelemetryCount]> {
         let parts = shards.map { shard in shard.eventLoop.submit { shard.value.devices.map(\.telemetryCount) } }
         let shardCount = shards.count
-        let total = devices.count
+        let owned = partition.share(of: devices.count)
         return EventLoopFuture.whenAllSucceed(parts, on: controlLoop).map { perShard in
-            (0..<total).map { ordinal in perShard[ordinal % shardCount][ordinal / shardCount] }
+            (0..<owned).map { position in perShard[position % shardCount][position / shardCount] }
+        }
+    }
+
+    /// Everything the devices counted, once they have stopped.
+    public func outcome() -> EventLoopFuture<FleetOutcome> {
+        counters().and(telemetryCounts()).and(acknowledgementLatencies()).map { countersAndCounts, acknowledgements in
+            FleetOutcome(counters: countersAndCounts.0, counts: countersAndCounts.1, acknowledgements: acknowledgements)
         }
     }
 
@@ -146,9 +157,11 @@ public final class Fleet: TimelineTarget, Sendable {
             publish(spec, for: ordinals, step: step.index)
             return
         }
+        // Ranks count every selected device, driven here or not, so a ramp keeps its pace across processes.
         var local = Array(repeating: [(rank: Int, index: Int)](), count: shards.count)
-        for (rank, ordinal) in ordinals.enumerated() {
-            local[ordinal % shards.count].append((rank, ordinal / shards.count))
+        for (rank, ordinal) in ordinals.enumerated() where partition.owns(ordinal) {
+            let position = partition.position(of: ordinal)
+            local[position % shards.count].append((rank, position / shards.count))
         }
         let selected = ordinals.count
         for (shardIndex, shard) in shards.enumerated() where !local[shardIndex].isEmpty || step.action.isStop {
@@ -174,7 +187,14 @@ public final class Fleet: TimelineTarget, Sendable {
                                retain: spec.retain)
         }
         let perDevice = spec.topic.needsDevice || spec.payload.needsDevice
-        let messages = perDevice ? ordinals.map { message(devices[$0]) } : [message(nil)]
+        guard perDevice || partition.isLead else { return }
+        // Every selected device's message is rendered, so `{random}` draws the same however the run is split;
+        // only those of the devices driven here are sent.
+        let rendered = perDevice ? ordinals.map { ($0, message(devices[$0])) } : [(-1, message(nil))]
+        let mine = rendered.filter { !perDevice || partition.owns($0.0) }
+        let ordinals = mine.map(\.0)
+        let messages = mine.map(\.1)
+        guard !messages.isEmpty else { return }
         let now = clock.now()
         if perDevice {
             for (ordinal, sent) in zip(ordinals, messages) {

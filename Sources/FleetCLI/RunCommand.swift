@@ -20,7 +20,8 @@ struct RunCommand: AsyncParsableCommand {
             Writes the event ledger as the run goes and, at the end, <ledger>.json, .junit.xml, .html and .txt reports.
             Exit status: 0 when every expectation passed, 1 when one failed, 2 for a malformed scenario,
             3 when the run does not fit this machine's limits, 4 when the observers cannot subscribe,
-            130 when interrupted (the reports are still written).
+            130 when interrupted (the reports are still written). A run too big for one process's open-file
+            limit says how many processes it needs: --processes N splits it.
             """
     )
 
@@ -45,6 +46,32 @@ struct RunCommand: AsyncParsableCommand {
             })
     var metrics: MetricsAddress?
 
+    @Option(name: .long, help: """
+        Split the devices over N worker processes, each with its own open-file limit; observers, ledger and \
+        reports stay in this one. The run reads like one: same selections, same report.
+        """)
+    var processes: Int = 1
+
+    @Option(name: .long, help: .hidden, transform: Self.partition)
+    var worker: FleetPartition?
+
+    @Option(name: .long, help: .hidden)
+    var clockOrigin: UInt64?
+
+    func validate() throws {
+        guard (1...256).contains(processes) else { throw ValidationError("--processes must be between 1 and 256") }
+        if worker != nil, clockOrigin == nil { throw ValidationError("--worker needs --clock-origin") }
+    }
+
+    /// `K/N` (1-based) as a partition.
+    private static func partition(_ text: String) throws -> FleetPartition {
+        let parts = text.split(separator: "/").compactMap { Int($0) }
+        guard parts.count == 2, parts[1] >= 1, (1...parts[1]).contains(parts[0]) else {
+            throw ValidationError("--worker: expected K/N with 1 ≤ K ≤ N, got '\(text)'")
+        }
+        return FleetPartition(index: parts[0] - 1, count: parts[1])
+    }
+
     func run() async throws {
         let plan: Plan
         do {
@@ -53,10 +80,19 @@ struct RunCommand: AsyncParsableCommand {
             FileHandle.standardError.write(Data("\(error)\n".utf8))
             throw ExitCode(2)
         }
+        if let worker, let clockOrigin {
+            do {
+                try await RunWorker.run(plan: plan, partition: worker, clock: RunClock(originNs: clockOrigin))
+            } catch {
+                FileHandle.standardError.write(Data("fleet run --worker \(worker): \(error)\n".utf8))
+                throw ExitCode(1)
+            }
+            return
+        }
         let devices = plan.devices()
         let preflight: RunPreflight
         do {
-            preflight = try RunPreflight.check(plan, devices: devices)
+            preflight = try RunPreflight.check(plan, devices: devices, processes: processes)
         } catch {
             FileHandle.standardError.write(Data("fleet run: \(error)\n".utf8))
             throw ExitCode(3)
@@ -85,10 +121,13 @@ struct RunCommand: AsyncParsableCommand {
             try? await group.shutdownGracefully()
             throw ExitCode(4)
         }
-        let fleet = try Fleet(plan: plan, group: group, sink: verdicts, clock: clock,
-                              connections: .plan(plan, sources: preflight.sources))
+        let workers = processes > 1
+            ? WorkerProcesses(scenario: scenario, count: processes, clock: clock, sink: verdicts, eventLoop: group.next())
+            : nil
+        let driver: any RunDevices = try workers ?? LocalDevices(fleet: Fleet(
+            plan: plan, group: group, sink: verdicts, clock: clock, connections: .plan(plan, sources: preflight.sources)))
         let interruption = RunInterruption()
-        let signals = interruption.install { fleet.stop(.graceful).whenComplete { _ in } }
+        let signals = interruption.install { driver.interrupt() }
         let exporter = metrics.map { _ in MetricsExporter() }
         var metricsServer: MetricsServer?
         if let metrics, let exporter {
@@ -96,14 +135,12 @@ struct RunCommand: AsyncParsableCommand {
             print("metrics: http://\(server.address)/metrics")
             metricsServer = server
         }
-        let live = RunLiveView(fleet: fleet, observers: verification.observers, verdicts: verdicts, total: devices.count,
+        let live = RunLiveView(devices: driver, observers: verification.observers, verdicts: verdicts, total: devices.count,
                                planned: plan.duration, clock: clock, style: RunVerification.terminalStyle,
                                every: statusEvery, exporter: exporter)
         live.start(on: group.next())
 
-        fleet.start()
-        let stoppedBy = try await fleet.timelineFinished.get()
-        try await fleet.stop(stoppedBy ?? .graceful).get()
+        try await driver.play()
         live.stop()
         signals.forEach { $0.cancel() }
         // Wills of the last abrupt endings are still on their way to the observers.
@@ -111,26 +148,26 @@ struct RunCommand: AsyncParsableCommand {
         let observed = await verification.stopObserving()
         try await metricsServer?.shutdown()
 
-        let counts = try await fleet.telemetryCounts().get()
-        for count in counts {
+        let outcome = try? await driver.outcome()
+        for count in outcome?.counts ?? [] {
             ledger.record(RunEvent(at: clock.now(), device: count.clientID, kind: .telemetrySummary(
                 sent: count.sent, acked: count.acked, lastSequence: count.lastSequence ?? 0)))
         }
-        let counters = try await fleet.counters().get()
-        let acknowledgements = try await fleet.acknowledgementLatencies().get()
         let reason: RunEndReason = interruption.happened ? .interrupted : .completed
         ledger.record(RunEvent(at: clock.now(), kind: .runEnded(reason: reason)))
         ledger.close()
         try await group.shutdownGracefully()
-        print(RunConsole.summary(plan: plan, counters: counters, counts: counts, live: live.figures, clock: clock,
-                                reason: reason, ledgerPath: path))
+        print(RunConsole.summary(plan: plan, counters: outcome?.counters ?? FleetCounters(), counts: outcome?.counts ?? [],
+                                live: live.figures, clock: clock, reason: reason, ledgerPath: path))
         let base = path.hasSuffix(".jsonl") ? String(path.dropLast(".jsonl".count)) : path
         let (report, files) = try RunVerification.judge(
-            plan: plan, observed: observed, acknowledgements: acknowledgements, ledgerPath: path, reportBase: base,
-            publishedPerSecond: live.figures.publishedPerSecond)
+            plan: plan, observed: observed, acknowledgements: outcome?.acknowledgements, ledgerPath: path,
+            reportBase: base, publishedPerSecond: live.figures.publishedPerSecond)
         print(TerminalSummary.render(report, style: RunVerification.terminalStyle))
         print("reports: " + files.joined(separator: ", "))
+        let failures = workers?.failures ?? []
+        for failure in failures { FileHandle.standardError.write(Data("fleet run: \(failure)\n".utf8)) }
         if reason == .interrupted { throw ExitCode(130) }
-        if !report.passed { throw ExitCode(1) }
+        if !report.passed || !failures.isEmpty { throw ExitCode(1) }
     }
 }

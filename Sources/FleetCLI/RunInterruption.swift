@@ -15,8 +15,9 @@ final class RunInterruption: @unchecked Sendable {
 
     var happened: Bool { lock.withLock { interrupted } }
 
-    /// Installs the handlers; `onSignal` runs once, on the first signal.
-    func install(_ onSignal: @escaping @Sendable () -> Void) -> [any DispatchSourceSignal] {
+    /// Installs the handlers; `onSignal` runs once, on the first signal. `announce` says so on standard error
+    /// (worker processes keep quiet: their coordinator says it once).
+    func install(announce: Bool = true, _ onSignal: @escaping @Sendable () -> Void) -> [any DispatchSourceSignal] {
         [SIGINT, SIGTERM].map { number in
             signal(number, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
@@ -26,7 +27,7 @@ final class RunInterruption: @unchecked Sendable {
                     return !interrupted
                 }
                 if first {
-                    FileHandle.standardError.write(Data("\nfleet run: stopping devices gracefully…\n".utf8))
+                    if announce { FileHandle.standardError.write(Data("\nfleet run: stopping devices gracefully…\n".utf8)) }
                     onSignal()
                 }
             }

@@ -22,7 +22,7 @@ final class RunLiveView: @unchecked Sendable {
         var publishedPerSecond: [UInt64] = []
     }
 
-    private let fleet: Fleet
+    private let devices: any RunDevices
     private let observers: Observers
     private let verdicts: LiveWillVerdicts
     private let total: Int
@@ -40,9 +40,9 @@ final class RunLiveView: @unchecked Sendable {
     private var verdictCounts: [String: Int] = [:]
     private var task: RepeatedTask?
 
-    init(fleet: Fleet, observers: Observers, verdicts: LiveWillVerdicts, total: Int, planned: Duration, clock: RunClock,
-         style: TerminalStyle, every seconds: Double, exporter: MetricsExporter?) {
-        self.fleet = fleet
+    init(devices: any RunDevices, observers: Observers, verdicts: LiveWillVerdicts, total: Int, planned: Duration,
+         clock: RunClock, style: TerminalStyle, every seconds: Double, exporter: MetricsExporter?) {
+        self.devices = devices
         self.verdicts = verdicts
         self.exporter = exporter
         self.observers = observers
@@ -58,7 +58,7 @@ final class RunLiveView: @unchecked Sendable {
 
     func start(on eventLoop: any EventLoop) {
         task = eventLoop.scheduleRepeatedAsyncTask(initialDelay: .milliseconds(200), delay: .milliseconds(200)) { _ in
-            self.fleet.counters().and(self.observers.liveCounts()).map { self.poll($0.0, observed: $0.1) }
+            self.devices.counters().and(self.observers.liveCounts()).map { self.poll($0.0, observed: $0.1) }
         }
     }
 

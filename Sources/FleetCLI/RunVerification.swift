@@ -32,12 +32,12 @@ struct RunVerification {
     /// Judges the run from the closed ledger file and the observers' counts, and writes the reports
     /// beside the ledger (`<base>.json`, `.junit.xml`, `.html`, `.txt`); returns the report and those paths.
     static func judge(
-        plan: Plan, observed: ObserverTotals, acknowledgements: Histogram<UInt64>, ledgerPath: String,
+        plan: Plan, observed: ObserverTotals, acknowledgements: Histogram<UInt64>?, ledgerPath: String,
         reportBase: String, publishedPerSecond: [UInt64]
     ) throws -> (report: RunReport, files: [String]) {
         let events = try LedgerReader.read(path: ledgerPath)
         var deviceLatency = LatencyBook()
-        deviceLatency.merge(.puback, LatencyHistogram(replaying: acknowledgements))
+        if let acknowledgements { deviceLatency.merge(.puback, LatencyHistogram(replaying: acknowledgements)) }
         let report = RunAnalysis.report(RunAnalysis.Inputs(
             plan: plan, events: events, observers: observed, deviceLatency: deviceLatency,
             publishedPerSecond: publishedPerSecond))

@@ -36,9 +36,7 @@ public final class Observers: Sendable {
         plan: Plan, roster: ObserverRoster, ledger: any RunEventSink, clock: RunClock, group: any EventLoopGroup
     ) async throws -> Observers {
         let spec = plan.observer
-        var observed = plan
-        if let broker = spec.broker { observed.broker = broker }
-        let connections = FleetConnections.plan(observed, sources: SourceAddressPlan(addresses: []))
+        let connections = FleetConnections.fleetOwn(plan)
         let tls = try connections.tls.map { try $0.makeContext() }
         let qos = QoS(rawValue: UInt8(spec.qos)) ?? .atLeastOnce
         let shared = spec.connections > 1 || spec.sharedSubscription

@@ -38,6 +38,11 @@ public struct DeviceIdentityFiles: Sendable, Hashable {
     /// `<certificates>/devices/<clientId>/key.pem`.
     public var key: String
 
+    public init(chain: String, key: String) {
+        self.chain = chain
+        self.key = key
+    }
+
     public init(directory: String, clientID: String) {
         let folder = directory.hasSuffix("/") ? directory : directory + "/"
         chain = folder + "devices/" + clientID + "/chain.pem"

@@ -28,7 +28,7 @@ extension ScenarioParser {
         }
         observer.broker = reader["broker"].flatMap { brokerSpec($0, what: "observer.broker") }
         if let credentialsNode = reader["credentials"] {
-            observer.credentials = observerCredentials(credentialsNode) ?? .none
+            (observer.credentials, observer.identity) = observerCredentials(credentialsNode, tls: (observer.broker ?? broker)?.tls ?? false)
         }
         observer.protocolVersion = reader["protocol"].flatMap { protocolVersion($0) } ?? observer.protocolVersion
         return observer
@@ -47,12 +47,41 @@ extension ScenarioParser {
         return filters
     }
 
-    private func observerCredentials(_ node: Node) -> Credentials? {
-        guard let reader = MappingReader(node, what: "observer.credentials", allowed: ["username", "password"],
-                                         diagnostics: diagnostics),
-              let usernameNode = reader.required("username"),
-              let username = diagnostics.string(usernameNode, "username") else { return nil }
-        let password = reader["password"].flatMap { diagnostics.string($0, "password", allowEmpty: true) } ?? ""
-        return .usernamePassword(username: Template(literal: username), password: Template(literal: password))
+    /// `{ username, password }` and/or `{ certificate, key }` (a chain file with the leaf first, and its key).
+    private func observerCredentials(_ node: Node, tls: Bool) -> (Credentials, DeviceIdentityFiles?) {
+        guard let reader = MappingReader(node, what: "observer.credentials",
+                                         allowed: ["username", "password", "certificate", "key"], diagnostics: diagnostics)
+        else { return (.none, nil) }
+        var credentials = Credentials.none
+        if let usernameNode = reader["username"], let username = diagnostics.string(usernameNode, "username") {
+            let password = reader["password"].flatMap { diagnostics.string($0, "password", allowEmpty: true) } ?? ""
+            credentials = .usernamePassword(username: Template(literal: username), password: Template(literal: password))
+        } else if let passwordNode = reader["password"] {
+            diagnostics.report(passwordNode, "`password` without `username`", hint: "give both, or neither")
+        }
+        let files = ["certificate", "key"].map { key in
+            reader[key].flatMap { fileNode -> String? in
+                guard let path = diagnostics.string(fileNode, key) else { return nil }
+                let resolved = resolvedPath(path)
+                if options.checkCertificateFiles, !fileExists(resolved) {
+                    diagnostics.report(fileNode, "observer \(key) file `\(path)` does not exist",
+                                       hint: "paths are relative to \(options.baseDirectory ?? "the current working directory")")
+                }
+                return resolved
+            }
+        }
+        guard reader.contains("certificate") || reader.contains("key") else { return (credentials, nil) }
+        guard let chain = files[0], let key = files[1] else {
+            if reader.contains("certificate") != reader.contains("key") {
+                diagnostics.report(node, "observer.credentials needs both `certificate` and `key`",
+                                   hint: "e.g. { certificate: Certs/devices/observer/chain.pem, key: Certs/devices/observer/key.pem }")
+            }
+            return (credentials, nil)
+        }
+        if !tls {
+            diagnostics.report(node, "observer.credentials has a client certificate but the observers' broker is not TLS",
+                               hint: "use an mqtts:// broker for the observers, or leave the certificate out")
+        }
+        return (credentials, DeviceIdentityFiles(chain: chain, key: key))
     }
 }

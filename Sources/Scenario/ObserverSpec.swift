@@ -13,11 +13,15 @@ public struct ObserverSpec: Sendable, Hashable {
     public var broker: BrokerSpec?
     /// Observers' credentials (e.g. a username on an authenticating broker).
     public var credentials: Credentials
+    /// The observers' client certificate, for brokers that take nothing but mutual TLS (Azure Event Grid);
+    /// also used by the controller connection that sends `publish` steps.
+    public var identity: DeviceIdentityFiles?
     public var protocolVersion: ProtocolVersion
 
     public init(
         connections: Int = 1, qos: Int = 1, sharedSubscription: Bool = false, filters: [String] = [],
-        broker: BrokerSpec? = nil, credentials: Credentials = .none, protocolVersion: ProtocolVersion = .v5
+        broker: BrokerSpec? = nil, credentials: Credentials = .none, identity: DeviceIdentityFiles? = nil,
+        protocolVersion: ProtocolVersion = .v5
     ) {
         self.connections = connections
         self.qos = qos
@@ -25,6 +29,7 @@ public struct ObserverSpec: Sendable, Hashable {
         self.filters = filters
         self.broker = broker
         self.credentials = credentials
+        self.identity = identity
         self.protocolVersion = protocolVersion
     }
 }

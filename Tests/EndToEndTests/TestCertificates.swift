@@ -37,15 +37,19 @@ enum TestCertificates {
         FleetBinary.repository.appendingPathComponent(path).path
     }
 
-    /// Every client ID a library scenario presents a certificate from `folder` for.
+    /// Every client ID a library scenario presents a certificate from `folder` for: its devices' and its observers'.
     static func clientIDs() throws -> [String] {
         let devicesFolder = absolute(folder) + "/devices/"
         var ids: Set<String> = []
         for name in try LibraryScenarios.names() {
-            for device in try LibraryScenarios.plan(LibraryScenarios.path(name)).devices() {
+            let plan = try LibraryScenarios.plan(LibraryScenarios.path(name))
+            for device in plan.devices() {
                 if case .certificate(let files) = device.credentials, files.chain.hasPrefix(devicesFolder) {
                     ids.insert(device.clientID)
                 }
+            }
+            if let observer = plan.observer.identity, observer.chain.hasPrefix(devicesFolder) {
+                ids.insert(URL(fileURLWithPath: observer.chain).deletingLastPathComponent().lastPathComponent)
             }
         }
         return ids.sorted()

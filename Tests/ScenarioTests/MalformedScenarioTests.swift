@@ -213,6 +213,27 @@ final class MalformedScenarioTests: XCTestCase {
         assertSingleError(yaml, at: "{timestmp}", mentions: "in `at`", hint: "{timestamp}")
     }
 
+    func testObserverCertificateNeedsItsKey() {
+        let yaml = scenario(brokerURL: "mqtts://127.0.0.1:8883", observerCredentials: "{ certificate: observer/chain.pem }")
+        assertSingleError(yaml, at: "{ certificate", mentions: "needs both `certificate` and `key`",
+                          options: ScenarioLoader.Options(checkCertificateFiles: false))
+    }
+
+    func testObserverCertificateNeedsTLS() {
+        let yaml = scenario(brokerURL: "mqtt://127.0.0.1:1883",
+                            observerCredentials: "{ certificate: observer/chain.pem, key: observer/key.pem }")
+        assertSingleError(yaml, at: "{ certificate", mentions: "the observers' broker is not TLS",
+                          options: ScenarioLoader.Options(checkCertificateFiles: false))
+    }
+
+    func testMissingObserverCertificateFileIsNamed() {
+        let yaml = scenario(brokerURL: "mqtts://127.0.0.1:8883",
+                            observerCredentials: "{ certificate: no/such/chain.pem, key: no/such/key.pem }")
+        let errors = scenarioErrors(yaml)
+        XCTAssertEqual(errors.map(\.problem), ["observer certificate file `no/such/chain.pem` does not exist",
+                                              "observer key file `no/such/key.pem` does not exist"])
+    }
+
     func testGracefulWithWillNeedsMQTT5() {
         let yaml = scenario(personality: "pubsubclient", steps: ["{ at: 5s, disconnect: { mode: graceful-with-will } }"])
         assertSingleError(yaml, at: "graceful-with-will", mentions: "needs MQTT 5")

@@ -111,6 +111,16 @@ final class PlanShapeTests: XCTestCase {
         XCTAssertNil(UserPropertySpec.carrying(.sequence, in: properties))
     }
 
+    func testObserverClientCertificate() throws {
+        let yaml = scenario(
+            brokerURL: "mqtts://127.0.0.1:8883",
+            observerCredentials: "{ certificate: Certs/devices/observer/chain.pem, key: Certs/devices/observer/key.pem }")
+        let plan = try loadPlan(yaml, options: ScenarioLoader.Options(baseDirectory: "/base", checkCertificateFiles: false))
+        XCTAssertEqual(plan.observer.identity, DeviceIdentityFiles(chain: "/base/Certs/devices/observer/chain.pem",
+                                                                   key: "/base/Certs/devices/observer/key.pem"))
+        XCTAssertEqual(plan.observer.credentials, .none)
+    }
+
     func testInsecureSkipVerifyByName() throws {
         let yaml = scenario().replacingOccurrences(of: "  url: mqtt://127.0.0.1:1883",
                                                    with: "  url: mqtts://127.0.0.1:8884\n  insecure-skip-verify: true")

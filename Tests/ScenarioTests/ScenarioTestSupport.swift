@@ -72,6 +72,15 @@ func scenario(group extras: [String] = [], personality: String? = nil, steps: [S
     return lines.joined(separator: "\n") + "\n"
 }
 
+/// The base scenario with its broker at `url` and an `observer:` block with these `credentials` (a flow mapping).
+func scenario(brokerURL url: String, observerCredentials credentials: String) -> String {
+    scenario().replacingOccurrences(of: "  url: mqtt://127.0.0.1:1883", with: """
+          url: \(url)
+        observer:
+          credentials: \(credentials)
+        """)
+}
+
 /// 1-based line and column of the first occurrence of `needle` in `text` (needles in tests are unique).
 func position(of needle: String, in text: String, file: StaticString = #filePath, line: UInt = #line) -> (line: Int, column: Int) {
     for (offset, content) in text.components(separatedBy: "\n").enumerated() {

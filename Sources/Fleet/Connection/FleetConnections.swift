@@ -36,11 +36,17 @@ public struct FleetConnections: DeviceLinkFactory, Sendable {
         broker(plan.broker, sources: sources, seed: plan.seed)
     }
 
-    /// Where the fleet's controller connection (timeline `publish` steps) goes: the observers' broker
-    /// when the plan names one (a listener without the devices' ACL or client certificates), else the
-    /// devices' broker.
-    public static func controller(_ plan: Plan) -> FleetConnections {
-        broker(plan.observer.broker ?? plan.broker, sources: SourceAddressPlan(addresses: []), seed: plan.seed)
+    /// Where the fleet's own connections go — the observers, and the controller that sends timeline
+    /// `publish` steps: the observers' broker when the plan names one (a listener without the devices'
+    /// ACL or client certificates), else the devices' broker; with the observers' client certificate if any.
+    public static func fleetOwn(_ plan: Plan) -> FleetConnections {
+        var connections = broker(plan.observer.broker ?? plan.broker, sources: SourceAddressPlan(addresses: []),
+                                 seed: plan.seed)
+        if let identity = plan.observer.identity {
+            connections.tls?.certificateChainFile = identity.chain
+            connections.tls?.privateKeyFile = identity.key
+        }
+        return connections
     }
 
     static func broker(_ broker: BrokerSpec, sources: SourceAddressPlan, seed: UInt64) -> FleetConnections {

@@ -74,11 +74,11 @@ public final class Fleet: TimelineTarget, Sendable {
     }
 
     /// A fleet whose devices (those of `partition`) connect with `MQTTClient` to the plan's broker;
-    /// `publish` steps go out on a controller connection (`FleetConnections.controller`).
+    /// `publish` steps go out on a controller connection (`FleetConnections.fleetOwn`).
     public convenience init(plan: Plan, group: any EventLoopGroup, sink: any RunEventSink, clock: RunClock,
                             connections: FleetConnections, partition: FleetPartition = .whole) throws {
         try self.init(plan: plan, group: group, sink: sink, clock: clock, links: connections,
-                      controller: .controller(plan), partition: partition)
+                      controller: .fleetOwn(plan), partition: partition)
     }
 
     /// Completes when the timeline is over: with the stop step's mode, or nil when it simply ran out.

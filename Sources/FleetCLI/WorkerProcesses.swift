@@ -54,9 +54,9 @@ final class WorkerProcesses: RunDevices, @unchecked Sendable {
             process.executableURL = Self.executable
             process.arguments = ["run", scenario, "--worker", FleetPartition(index: index, count: count).description,
                                  "--clock-origin", String(clock.originNs)]
-            let pipe = Pipe()
+            let output = Pipe()
             let input = Pipe()
-            process.standardOutput = pipe
+            process.standardOutput = output
             process.standardInput = input
             process.standardError = FileHandle.standardError
             try process.run()
@@ -64,7 +64,7 @@ final class WorkerProcesses: RunDevices, @unchecked Sendable {
                 $0.processes.append(process)
                 $0.inputs.append(input.fileHandleForWriting)
             }
-            started.append((index, process, pipe.fileHandleForReading))
+            started.append((index, process, output.fileHandleForReading))
         }
         await withTaskGroup(of: Void.self) { group in
             for worker in started {

@@ -48,6 +48,8 @@ public enum RunEventKind: Codable, Sendable, Hashable {
     /// An observer received a message on a device's status (birth) topic that is not
     /// the will; same `retained` meaning as for wills.
     case statusReceived(topic: String, payload: String, retained: Bool)
+    /// An observer received a device's reply to a command (a `respond:` rule's topic).
+    case replyReceived(topic: String)
     /// Ground truth from the device at the end of the run: telemetry messages it
     /// published, how many the broker acknowledged (QoS ≥ 1) and its last sequence.
     case telemetrySummary(sent: UInt64, acked: UInt64, lastSequence: UInt64)

@@ -16,6 +16,8 @@ public struct DeviceGroupPlan: Sendable, Hashable {
     public var will: WillSpec?
     /// Published by the device right after CONNACK (the "online" counterpart of the will).
     public var birth: BirthSpec?
+    /// How the device answers messages on its subscriptions, first matching rule wins.
+    public var respond: [ResponseSpec]
     public var retry: RetryPolicy
     /// Delay between a device being started (ramp) and its first CONNECT: Wi-Fi join, NTP sync.
     public var bootDelay: Duration
@@ -29,7 +31,8 @@ public struct DeviceGroupPlan: Sendable, Hashable {
         name: String, count: Int, clientIDPattern: Template, personality: Personality,
         protocolVersion: ProtocolVersion, keepAlive: Duration, cleanStart: Bool, sessionExpiry: Duration?,
         credentials: Credentials, telemetry: TelemetrySpec?, subscribe: [SubscriptionSpec], will: WillSpec?,
-        birth: BirthSpec?, retry: RetryPolicy, bootDelay: Duration, maxPacketSize: Int, location: SourceLocation
+        birth: BirthSpec?, retry: RetryPolicy, bootDelay: Duration, maxPacketSize: Int, location: SourceLocation,
+        respond: [ResponseSpec] = []
     ) {
         self.name = name
         self.count = count
@@ -44,6 +47,7 @@ public struct DeviceGroupPlan: Sendable, Hashable {
         self.subscribe = subscribe
         self.will = will
         self.birth = birth
+        self.respond = respond
         self.retry = retry
         self.bootDelay = bootDelay
         self.maxPacketSize = maxPacketSize
@@ -76,6 +80,10 @@ public struct DeviceGroupPlan: Sendable, Hashable {
             },
             birth: birth.map {
                 DeviceBirth(topic: bindText($0.topic), payload: bindText($0.payload), qos: $0.qos, retain: $0.retain)
+            },
+            respond: respond.map {
+                DeviceResponse(on: bindText($0.on), topic: bindText($0.topic), payload: bind($0.payload), qos: $0.qos,
+                               after: $0.after)
             },
             retry: retry, bootDelay: bootDelay, maxPacketSize: maxPacketSize
         )

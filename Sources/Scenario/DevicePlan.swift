@@ -16,6 +16,7 @@ public struct DevicePlan: Sendable, Hashable {
     public var subscribe: [DeviceSubscription]
     public var will: DeviceWill?
     public var birth: DeviceBirth?
+    public var respond: [DeviceResponse]
     public var retry: RetryPolicy
     public var bootDelay: Duration
     public var maxPacketSize: Int

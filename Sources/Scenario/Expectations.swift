@@ -88,6 +88,7 @@ public enum LatencyPhase: String, Sendable, Hashable, CaseIterable {
     case puback
     case endToEnd = "end-to-end"
     case willDelivery = "will-delivery"
+    case commandReply = "command-reply"
 }
 
 /// "The p-th percentile of this phase stays at or below max".

@@ -20,7 +20,7 @@ struct GroupContext {
 extension ScenarioParser {
     static let groupKeys = [
         "name", "count", "client-id", "personality", "protocol", "keepalive", "clean-start", "session-expiry",
-        "credentials", "telemetry", "subscribe", "will", "birth", "retry", "boot-delay", "max-packet-size",
+        "credentials", "telemetry", "subscribe", "respond", "will", "birth", "retry", "boot-delay", "max-packet-size",
     ]
     static let defaultTelemetryPayload = #"{"ClientID":"{clientId}","Sequence":{sequence}}"#
 
@@ -86,6 +86,7 @@ extension ScenarioParser {
                                  profile: broker?.profile)
         let telemetry = group["telemetry"].flatMap { telemetrySpec($0, rules: rules) }
         let subscribe = group["subscribe"].map { subscriptions($0, rules: rules) } ?? []
+        let respond = group["respond"].map { responseSpecs($0, rules: rules, subscriptions: subscribe) } ?? []
         let will = group["will"].flatMap { willSpec($0, rules: rules) }
         let birth = group["birth"].flatMap { birthSpec($0, rules: rules) }
         let retry = group["retry"].flatMap { retryPolicy($0) } ?? defaults.retry
@@ -97,7 +98,7 @@ extension ScenarioParser {
             name: name, count: count, clientIDPattern: clientIDPattern, personality: personality,
             protocolVersion: version, keepAlive: keepAlive, cleanStart: cleanStart, sessionExpiry: sessionExpiry,
             credentials: credentials, telemetry: telemetry, subscribe: subscribe, will: will, birth: birth,
-            retry: retry, bootDelay: bootDelay, maxPacketSize: maxPacketSize, location: location)
+            retry: retry, bootDelay: bootDelay, maxPacketSize: maxPacketSize, location: location, respond: respond)
         if case .certificates(let directory) = credentials, options.checkCertificateFiles,
            fileExists(directory, directory: true) {
             let missing = IdentityFileCheck.missingFiles(

@@ -89,6 +89,36 @@ extension ScenarioParser {
         }
     }
 
+    /// `respond: [{ on: filter, topic: …, payload: …, qos: 1, after: 50ms }]`; each `on` must overlap one of the
+    /// group's subscriptions, or the device would never receive what it answers.
+    func responseSpecs(_ node: Node, rules: PublishRules, subscriptions: [SubscriptionSpec]) -> [ResponseSpec] {
+        guard let items = diagnostics.list(node, "respond") else { return [] }
+        let subscribed = subscriptions.map { TopicRules.wildcardFilter(for: $0.filter) }
+        return items.compactMap { item -> ResponseSpec? in
+            guard let reader = MappingReader(item, what: "a response", allowed: ["on", "topic", "payload", "qos", "after"],
+                                             diagnostics: diagnostics),
+                  let onNode = reader.required("on", hint: "the topic filter of the messages to answer"),
+                  let on = template(onNode, "on", scope: .perDevice),
+                  let topicNode = reader.required("topic", hint: "where the reply goes, e.g. devices/{clientId}/responses"),
+                  let topic = topicName(topicNode, "topic")
+            else { return nil }
+            if let problem = TopicRules.problemWithTopicFilter(on.description) {
+                diagnostics.report(onNode, "respond: \(problem)")
+                return nil
+            }
+            let filter = TopicRules.wildcardFilter(for: on)
+            if !subscribed.contains(where: { TopicRules.filtersOverlap($0, filter) }) {
+                diagnostics.report(onNode, "respond.on `\(on)` matches none of the group's subscriptions, so nothing would arrive to answer",
+                                   hint: "add it to `subscribe:`")
+            }
+            let payload = reader["payload"].flatMap { template($0, "payload", scope: .perMessage, allowEmpty: true) }
+                ?? Template(literal: "ok")
+            let qos = reader["qos"].flatMap { publishQoS($0, rules: rules) } ?? 0
+            let after = reader["after"].flatMap { diagnostics.duration($0, "after") } ?? .zero
+            return ResponseSpec(on: on, topic: topic, payload: payload, qos: qos, after: after)
+        }
+    }
+
     func willSpec(_ node: Node, rules: PublishRules) -> WillSpec? {
         let keys = ["topic", "payload", "qos", "retain", "delay", "message-expiry", "content-type"]
         guard let reader = MappingReader(node, what: "will", allowed: keys, diagnostics: diagnostics),

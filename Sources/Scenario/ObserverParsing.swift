@@ -34,11 +34,12 @@ extension ScenarioParser {
         return observer
     }
 
-    /// Telemetry, will and birth topics of every group, per-device levels replaced by `+`, without repeats.
+    /// Telemetry, will, birth and reply topics of every group, per-device levels replaced by `+`, without repeats.
     static func defaultObserverFilters(_ groups: [DeviceGroupPlan]) -> [String] {
         var filters: [String] = []
         for group in groups {
             let topics = [group.telemetry?.topic, group.will?.topic, group.birth?.topic].compactMap { $0 }
+                + group.respond.map(\.topic)
             for topic in topics {
                 let filter = TopicRules.wildcardFilter(for: topic)
                 if !filters.contains(filter) { filters.append(filter) }

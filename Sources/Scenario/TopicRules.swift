@@ -27,6 +27,19 @@ enum TopicRules {
         return nil
     }
 
+    /// Whether some topic matches both filters (`a/+/c` and `a/b/#` do; `a/b` and `a/c` do not).
+    static func filtersOverlap(_ first: String, _ second: String) -> Bool {
+        let a = first.split(separator: "/", omittingEmptySubsequences: false)
+        let b = second.split(separator: "/", omittingEmptySubsequences: false)
+        for index in 0..<max(a.count, b.count) {
+            guard index < a.count else { return b[index...].elementsEqual(["#"]) }
+            guard index < b.count else { return a[index...].elementsEqual(["#"]) }
+            if a[index] == "#" || b[index] == "#" { return true }
+            if a[index] != "+" && b[index] != "+" && a[index] != b[index] { return false }
+        }
+        return true
+    }
+
     /// A filter matching every device's instance of a per-device topic template:
     /// each level that contains a per-device placeholder becomes `+`.
     static func wildcardFilter(for template: Template) -> String {

@@ -14,6 +14,8 @@ public enum MeasuredPhase: String, Codable, Sendable, Hashable, CaseIterable, Co
     case endToEnd
     /// Disconnect (reset, last packet, DISCONNECT 0x04, takeover) → observer's delivery of the will.
     case willDelivery
+    /// A `publish` step's message to a device → observer's delivery of the device's reply (`respond:`).
+    case commandReply
 
     public static func < (lhs: MeasuredPhase, rhs: MeasuredPhase) -> Bool {
         allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
@@ -29,6 +31,7 @@ public enum MeasuredPhase: String, Codable, Sendable, Hashable, CaseIterable, Co
         case .puback: "PUBACK/PUBCOMP"
         case .endToEnd: "end-to-end"
         case .willDelivery: "will delivery"
+        case .commandReply: "command → reply"
         }
     }
 }

@@ -18,7 +18,7 @@ public final class ObserverRoster: Sendable {
     public let firstSequence: UInt64
     /// Each device's telemetry topic, by ordinal.
     let telemetryTopics: [String?]
-    /// Will and birth topics of all devices, deduplicated, in device order.
+    /// Will, birth and reply topics of all devices, deduplicated, in device order.
     let statusTopics: [String]
 
     /// Builds the roster for `plan.devices()`.
@@ -52,6 +52,9 @@ public final class ObserverRoster: Sendable {
             if let birth = device.birth {
                 registrations.append(.init(topic: birth.topic, device: device.ordinal, roles: .status))
             }
+            for response in device.respond {
+                registrations.append(.init(topic: response.topic, device: device.ordinal, roles: .reply))
+            }
         }
         directory = TopicDirectory(registrations)
         clientIDs = devices.map(\.clientID)
@@ -62,7 +65,7 @@ public final class ObserverRoster: Sendable {
         self.firstSequence = firstSequence
         telemetryTopics = devices.map { $0.telemetry?.topic }
         var seen: Set<String> = []
-        statusTopics = devices.flatMap { [$0.will?.topic, $0.birth?.topic].compactMap { $0 } }
+        statusTopics = devices.flatMap { [$0.will?.topic, $0.birth?.topic].compactMap { $0 } + $0.respond.map(\.topic) }
             .filter { seen.insert($0).inserted }
     }
 

@@ -29,7 +29,7 @@ public struct ObserverSink: Sendable {
     public private(set) var unknownTopic: UInt64 = 0
     /// Telemetry messages without a readable sequence.
     public private(set) var unreadable: UInt64 = 0
-    /// Wills and status messages received.
+    /// Wills, status messages and replies received.
     public private(set) var willsAndStatus: UInt64 = 0
 
     public init(roster: ObserverRoster, ledger: any RunEventSink, timestampUnitNs: UInt64 = 1_000_000) {
@@ -80,6 +80,12 @@ public struct ObserverSink: Sendable {
             return
         }
         let topicText = String(decoding: topic, as: UTF8.self)
+        if entry.roles == .reply {
+            guard !retained else { return }
+            willsAndStatus &+= 1
+            ledger.record(RunEvent(at: receivedAtNs, device: roster.clientIDs[entry.device], kind: .replyReceived(topic: topicText)))
+            return
+        }
         let payloadText = String(decoding: payload, as: UTF8.self)
         let isWill = entry.roles.contains(.will)
             && (!entry.roles.contains(.status) || payloadText == roster.willPayloads[entry.device])

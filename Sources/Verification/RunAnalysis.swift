@@ -105,10 +105,18 @@ public enum RunAnalysis {
         )
     }
 
-    /// Connect-phase latencies recorded in `connected` / `subscribed` events.
+    /// Connect-phase latencies recorded in `connected` / `subscribed` events, and command round trips.
+    /// Commands are timed from the device's latest `publish` step before the reply (events in time order).
     static func collectLedgerLatencies(_ events: [RunEvent], into book: inout LatencyBook) {
+        var commandSentAt: [String: UInt64] = [:]
         for event in events {
             switch event.kind {
+            case .faultInjected(.publish, _, _, _, _, _):
+                if let device = event.device { commandSentAt[device] = event.at }
+            case .replyReceived:
+                if let device = event.device, let sent = commandSentAt.removeValue(forKey: device), event.at >= sent {
+                    book.record(.commandReply, event.at - sent)
+                }
             case .connected(let tcpNs, let tlsNs, let connackNs, _):
                 book.record(.tcpConnect, tcpNs)
                 if let tlsNs { book.record(.tlsHandshake, tlsNs) }

@@ -11,6 +11,7 @@ extension MeasuredPhase {
         case .puback: self = .puback
         case .endToEnd: self = .endToEnd
         case .willDelivery: self = .willDelivery
+        case .commandReply: self = .commandReply
         }
     }
 }

@@ -15,6 +15,8 @@ public final class TopicDirectory: Sendable {
         public static let will = Roles(rawValue: 2)
         /// The device's birth / status message.
         public static let status = Roles(rawValue: 4)
+        /// The device's replies to commands (`respond:`).
+        public static let reply = Roles(rawValue: 8)
     }
 
     /// One topic of one device.

@@ -160,6 +160,23 @@ final class VerificationChecksTests: XCTestCase {
         XCTAssertEqual(endToEnd.summary.count, total.delivered, "every delivery was timed from its sent-at property")
     }
 
+    func testCommandedDevicesReplyAndEachReplyIsTimedFromItsCommand() throws {
+        let (run, plan, _) = try play("command-replies")
+        XCTAssertEqual(run.outcome.status, 0, run.outcome.output)
+        guard case .publish(let spec) = try XCTUnwrap(plan.timeline.first { $0.index == 1 }).action else {
+            return XCTFail("step 1 of the fixture is a publish")
+        }
+        let commanded = Set(DeviceSelector(plan: plan).selectDevices(spec.target, step: 1).map(\.clientID))
+        XCTAssertEqual(commanded.count, 3)
+        let replies = try run.events().filter { if case .replyReceived = $0.kind { true } else { false } }
+        XCTAssertEqual(Set(replies.compactMap(\.device)), commanded, "only the commanded devices answer")
+        XCTAssertEqual(replies.count, 3, "one reply per command")
+        let roundTrip = try XCTUnwrap(try run.report().latency.first { $0.phase == .commandReply }, "command → reply timed")
+        XCTAssertEqual(roundTrip.summary.count, 3)
+        // The median of three is one of them: at least the firmware's 100 ms (HDR precision: 3 digits).
+        XCTAssertGreaterThanOrEqual(roundTrip.summary.p50Ns, 99_900_000, "each reply waits the firmware's 100 ms")
+    }
+
     func testFailingExpectationExitsOneAndIsNamedInJUnitAndTerminal() throws {
         let (run, _, _) = try play("failing-expectation")
         XCTAssertEqual(run.outcome.status, 1, run.outcome.output)

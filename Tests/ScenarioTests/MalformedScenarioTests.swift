@@ -234,6 +234,20 @@ final class MalformedScenarioTests: XCTestCase {
                                               "observer key file `no/such/key.pem` does not exist"])
     }
 
+    func testResponseToNothingSubscribedIsRefused() {
+        let yaml = scenario(group: [
+            #"subscribe: ["devices/{clientId}/config"]"#,
+            #"respond: [{ on: "devices/{clientId}/commands/#", topic: "devices/{clientId}/replies" }]"#,
+        ])
+        assertSingleError(yaml, at: "\"devices/{clientId}/commands/#\"", mentions: "matches none of the group's subscriptions",
+                          hint: "add it to `subscribe:`")
+    }
+
+    func testResponseNeedsATopic() {
+        let yaml = scenario(group: [#"subscribe: ["cmd/#"]"#, #"respond: [{ on: "cmd/+" }]"#])
+        assertSingleError(yaml, at: "{ on", mentions: "`topic`")
+    }
+
     func testGracefulWithWillNeedsMQTT5() {
         let yaml = scenario(personality: "pubsubclient", steps: ["{ at: 5s, disconnect: { mode: graceful-with-will } }"])
         assertSingleError(yaml, at: "graceful-with-will", mentions: "needs MQTT 5")

@@ -121,6 +121,22 @@ final class PlanShapeTests: XCTestCase {
         XCTAssertEqual(plan.observer.credentials, .none)
     }
 
+    func testResponseRulesAreBoundPerDeviceAndOverlapTheirSubscriptions() throws {
+        let plan = try loadPlan(scenario(group: [
+            #"subscribe: ["devices/{clientId}/#", "fleet/{group}/ota"]"#,
+            "respond:",
+            #"  - { on: "devices/{clientId}/commands/+", topic: "devices/{clientId}/replies", payload: '{"seq":{sequence}}', qos: 1, after: 50ms }"#,
+            #"  - { on: "fleet/+/ota", topic: "fleet/{group}/ota/{clientId}" }"#,
+        ], personality: "nanoframework"))
+        let rules = try XCTUnwrap(plan.devices().first?.respond)
+        XCTAssertEqual(rules.map(\.on), ["devices/test-01/commands/+", "fleet/+/ota"])
+        XCTAssertEqual(rules.map(\.topic), ["devices/test-01/replies", "fleet/sensors/ota/test-01"])
+        XCTAssertEqual(rules[0].payload.description, #"{"seq":{sequence}}"#)
+        XCTAssertEqual(rules.map(\.qos), [1, 0])
+        XCTAssertEqual(rules.map(\.after), [.milliseconds(50), .zero])
+        XCTAssertTrue(plan.observer.filters.contains("devices/+/replies"), "observers watch the replies: \(plan.observer.filters)")
+    }
+
     func testInsecureSkipVerifyByName() throws {
         let yaml = scenario().replacingOccurrences(of: "  url: mqtt://127.0.0.1:1883",
                                                    with: "  url: mqtts://127.0.0.1:8884\n  insecure-skip-verify: true")

@@ -97,7 +97,7 @@ final class MQTTDeviceLink: MQTTConnectionDelegate, DeviceLink {
     }
 
     func connection(_ connection: MQTTConnectionHandler, didReceive publish: PublishPacket) {
-        delegate.linkReceivedMessage()
+        delegate.linkReceived(publish)
     }
 
     func connection(_ connection: MQTTConnectionHandler, didComplete request: MQTTRequestID,

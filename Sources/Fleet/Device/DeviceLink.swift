@@ -25,6 +25,6 @@ protocol DeviceLinkDelegate: AnyObject {
     /// A telemetry publish was acknowledged with a success code (PUBACK, or PUBCOMP at QoS 2),
     /// `latencyNs` after it was handed to the connection.
     func linkAcknowledgedTelemetry(latencyNs: UInt64)
-    /// An application message arrived on one of the device's subscriptions (e.g. its configuration).
-    func linkReceivedMessage()
+    /// An application message arrived on one of the device's subscriptions (e.g. its configuration, a command).
+    func linkReceived(_ message: PublishPacket)
 }

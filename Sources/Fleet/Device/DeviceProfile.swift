@@ -17,6 +17,8 @@ final class DeviceProfile: Sendable {
     let telemetryUserProperties: [(name: String, value: PayloadTemplate)]
     /// Whether a telemetry publish needs the wall clock (payload or user property names `{timestamp}`).
     let telemetryUsesTimestamp: Bool
+    /// The reply payload of each response rule (`group.respond`), compiled once.
+    let responsePayloads: [PayloadTemplate]
     let version: MQTTProtocolVersion
 
     init(group: DeviceGroupPlan) {
@@ -47,6 +49,7 @@ final class DeviceProfile: Sendable {
         } else {
             perMessage = userProperties.map { ($0.name, PayloadTemplate($0.value)) }
         }
+        responsePayloads = group.respond.map { PayloadTemplate($0.payload) }
         telemetryProperties = properties
         telemetryUserProperties = perMessage
         telemetryUsesTimestamp = (payload?.usesTimestamp ?? false) || perMessage.contains { $0.value.usesTimestamp }

@@ -279,6 +279,33 @@ final class VirtualDevice {
         link.publish(message, telemetry: true)
     }
 
+    /// Answers a received message by the first response rule it matches, after the rule's processing time, on
+    /// the connection it came in on (a reply due after a reconnect is dropped, as firmware would lose it).
+    /// An MQTT 5 request's Response Topic and Correlation Data are honoured.
+    private func answer(_ request: PublishPacket) {
+        guard let index = plan.respond.firstIndex(where: { TopicRules.matches(filter: $0.on, topic: request.topic) })
+        else { return }
+        let rule = plan.respond[index]
+        var properties = MQTTProperties()
+        if profile.version == .v5_0, let correlation = request.properties.correlationData {
+            properties.append(.correlationData(correlation))
+        }
+        let now = environment.eventLoop.now
+        let payload = profile.responsePayloads[index].render(
+            device: PayloadContext(clientID: plan.clientID, index: plan.index, group: plan.group),
+            sequence: lastSequence ?? 0, unixMillis: Self.unixMillis(),
+            uptimeMillis: bootedAt.map { (now - $0).nanoseconds / 1_000_000 } ?? 0,
+            random: &payloadRandom, allocator: ByteBufferAllocator())
+        let reply = MQTTMessage(topic: request.properties.responseTopic ?? rule.topic, payload: payload,
+                                qos: QoS(clamping: rule.qos), retain: false, properties: properties)
+        let generation = linkGeneration
+        isolatedLoop.scheduleTask(in: TimeAmount(rule.after)) {
+            guard self.linkGeneration == generation, let link = self.link else { return }
+            self.lastPacketAt = self.environment.clock.now()
+            link.publish(reply, telemetry: false)
+        }
+    }
+
     // MARK: link callbacks
 
     /// Forwards a connection's callbacks to its device while it is the device's current connection.
@@ -308,9 +335,10 @@ final class VirtualDevice {
             current?.linkClosed(reason)
         }
 
-        func linkReceivedMessage() {
+        func linkReceived(_ message: PublishPacket) {
             guard let device, device.linkGeneration == generation else { return }
             device.received &+= 1
+            device.answer(message)
         }
 
         func linkAcknowledgedTelemetry(latencyNs: UInt64) {

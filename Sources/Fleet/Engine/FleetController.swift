@@ -78,5 +78,5 @@ final class FleetController: DeviceLinkDelegate {
 
     func linkAcknowledgedTelemetry(latencyNs: UInt64) {}
 
-    func linkReceivedMessage() {}
+    func linkReceived(_ message: PublishPacket) {}
 }

@@ -29,8 +29,6 @@ public struct ObserverSink: Sendable {
     public private(set) var unknownTopic: UInt64 = 0
     /// Telemetry messages without a readable sequence.
     public private(set) var unreadable: UInt64 = 0
-    /// Wills, status messages and replies received.
-    public private(set) var willsAndStatus: UInt64 = 0
 
     public init(roster: ObserverRoster, ledger: any RunEventSink, timestampUnitNs: UInt64 = 1_000_000) {
         self.roster = roster
@@ -82,7 +80,6 @@ public struct ObserverSink: Sendable {
         let topicText = String(decoding: topic, as: UTF8.self)
         if entry.roles == .reply {
             guard !retained else { return }
-            willsAndStatus &+= 1
             ledger.record(RunEvent(at: receivedAtNs, device: roster.clientIDs[entry.device], kind: .replyReceived(topic: topicText)))
             return
         }
@@ -113,7 +110,6 @@ public struct ObserverSink: Sendable {
 
     /// A will of `device` was delivered; recorded in the ledger for the verdicts.
     public mutating func will(device: Int, topic: String, payload: String, retained: Bool, at: UInt64) {
-        willsAndStatus &+= 1
         ledger.record(RunEvent(
             at: at, device: roster.clientIDs[device],
             kind: .willReceived(topic: topic, payload: payload, retained: retained)
@@ -122,7 +118,6 @@ public struct ObserverSink: Sendable {
 
     /// A status (birth) message of `device` was delivered; recorded in the ledger.
     public mutating func status(device: Int, topic: String, payload: String, retained: Bool, at: UInt64) {
-        willsAndStatus &+= 1
         ledger.record(RunEvent(
             at: at, device: roster.clientIDs[device],
             kind: .statusReceived(topic: topic, payload: payload, retained: retained)

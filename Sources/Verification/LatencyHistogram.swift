@@ -58,10 +58,11 @@ public struct LatencyHistogram: Sendable, Equatable {
 
     /// The value at `percentile` (0…100), to the histogram's precision; 0 when empty.
     /// The 100th percentile is the exact maximum (the HDR value would depend on how
-    /// the histogram was built, recorded or replayed, within its precision).
+    /// the histogram was built, recorded or replayed, within its precision), and no
+    /// percentile is reported above it (HDR gives a bucket's highest equivalent value).
     public func valueAt(percentile: Double) -> UInt64 {
         if count == 0 { return 0 }
-        return percentile >= 100 ? exactMaxNs : histogram.valueAtPercentile(percentile)
+        return percentile >= 100 ? exactMaxNs : min(histogram.valueAtPercentile(percentile), exactMaxNs)
     }
 
     /// p50, p90, p99, p99.9 and the exact maximum.

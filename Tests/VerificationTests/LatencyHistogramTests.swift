@@ -26,6 +26,15 @@ final class LatencyHistogramTests: XCTestCase {
         XCTAssertEqual(LatencyHistogram().summary.p99Ns, 0)
     }
 
+    func testNoPercentileIsAboveTheExactMaximum() {
+        var histogram = LatencyHistogram()
+        histogram.record(1_940_001) // its HDR bucket's highest equivalent value is above it
+        let summary = histogram.summary
+        XCTAssertEqual(summary.maxNs, 1_940_001)
+        XCTAssertEqual(summary.p999Ns, 1_940_001, "not the bucket's upper edge")
+        XCTAssertEqual(summary.p50Ns, 1_940_001)
+    }
+
     func testMergeOfEncodedHistogramsIsExact() throws {
         let first = values(seed: 1, count: 5000)
         let second = values(seed: 2, count: 3000) + [90_000_000_000] // beyond the initial range: resize

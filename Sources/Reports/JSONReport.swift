@@ -11,7 +11,8 @@ import Verification
 /// number of runs merge without loss (``ReportMerge``). Keys are sorted so reports
 /// diff cleanly.
 public enum JSONReport {
-    public static func encode(_ report: RunReport) throws -> Data {
+    /// A run's report, or several runs' merged one (``MergedReport``), in the same layout.
+    public static func encode(_ report: some Encodable) throws -> Data {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         return try encoder.encode(report)

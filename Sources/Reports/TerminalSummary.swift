@@ -35,14 +35,7 @@ public enum TerminalSummary {
         let telemetry = report.telemetry.total
         lines.append("")
         lines.append(style.bold("Telemetry") + " (\(report.telemetry.devices) devices, counted per device by sequence)")
-        table = TextTable()
-        table.add(["sent (devices' count)", telemetry.sent.map(String.init) ?? "unknown"])
-        table.add(["received", String(telemetry.delivered)])
-        table.add(["unique", String(telemetry.unique)])
-        table.add(["lost", String(telemetry.lost)])
-        table.add(["duplicated", String(telemetry.duplicates)])
-        table.add(["out of order", String(telemetry.outOfOrder)])
-        table.add(["sequence restarts", String(telemetry.restarts)])
+        table = telemetryTable(telemetry)
         if report.telemetry.unknownTopic > 0 { table.add(["unknown topic", String(report.telemetry.unknownTopic)]) }
         if report.telemetry.unreadable > 0 { table.add(["no sequence in payload", String(report.telemetry.unreadable)]) }
         lines += table.render()
@@ -61,21 +54,7 @@ public enum TerminalSummary {
         lines.append("  retained status: \(report.retainedStatus.checked) devices compared, \(report.retainedStatus.failed) mismatched")
 
         lines.append("")
-        lines.append(style.bold("Latency"))
-        if report.latency.isEmpty {
-            lines.append("  no samples")
-        } else {
-            table = TextTable()
-            table.add(["phase", "count", "p50", "p90", "p99", "p99.9", "max"])
-            for entry in report.latency {
-                let summary = entry.summary
-                table.add([
-                    entry.phase.title, String(summary.count), Format.duration(summary.p50Ns), Format.duration(summary.p90Ns),
-                    Format.duration(summary.p99Ns), Format.duration(summary.p999Ns), Format.duration(summary.maxNs),
-                ])
-            }
-            lines += table.render()
-        }
+        lines += latencyLines(report.latency, style: style)
 
         lines.append("")
         lines.append(style.bold("Expectations"))
@@ -93,5 +72,53 @@ public enum TerminalSummary {
             ? style.pass("RESULT: PASSED") + " (\(report.expectations.count) expectations)"
             : style.fail("RESULT: FAILED") + " (\(failed) of \(report.expectations.count) expectations failed)")
         return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// Several runs' reports combined (`fleet report merge`): summed counts, exactly merged latencies.
+    public static func render(_ merged: MergedReport, style: TerminalStyle = .plain) -> String {
+        var lines = [style.bold("fleet report merge") + " — \(merged.runs.count) runs: " + merged.runs.joined(separator: ", ")]
+        lines.append("")
+        lines.append(style.bold("Telemetry"))
+        lines += telemetryTable(merged.telemetry).render()
+        lines.append("")
+        lines.append(style.bold("Last wills"))
+        var wills = TextTable()
+        for judgement in WillJudgement.allCases {
+            if let count = merged.wills[judgement.rawValue] { wills.add([judgement.rawValue, String(count)]) }
+        }
+        lines += merged.wills.isEmpty ? ["  none"] : wills.render()
+        lines.append("")
+        lines += latencyLines(merged.latency, style: style)
+        lines.append("")
+        lines.append(merged.expectationsFailed == 0
+            ? style.pass("RESULT: PASSED") + " (\(merged.expectationsTotal) expectations over all runs)"
+            : style.fail("RESULT: FAILED") + " (\(merged.expectationsFailed) of \(merged.expectationsTotal) expectations failed)")
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    private static func telemetryTable(_ telemetry: TelemetryCounts) -> TextTable {
+        var table = TextTable()
+        table.add(["sent (devices' count)", telemetry.sent.map(String.init) ?? "unknown"])
+        table.add(["received", String(telemetry.delivered)])
+        table.add(["unique", String(telemetry.unique)])
+        table.add(["lost", String(telemetry.lost)])
+        table.add(["duplicated", String(telemetry.duplicates)])
+        table.add(["out of order", String(telemetry.outOfOrder)])
+        table.add(["sequence restarts", String(telemetry.restarts)])
+        return table
+    }
+
+    private static func latencyLines(_ entries: [LatencyEntry], style: TerminalStyle) -> [String] {
+        guard !entries.isEmpty else { return [style.bold("Latency"), "  no samples"] }
+        var table = TextTable()
+        table.add(["phase", "count", "p50", "p90", "p99", "p99.9", "max"])
+        for entry in entries {
+            let summary = entry.summary
+            table.add([
+                entry.phase.title, String(summary.count), Format.duration(summary.p50Ns), Format.duration(summary.p90Ns),
+                Format.duration(summary.p99Ns), Format.duration(summary.p999Ns), Format.duration(summary.maxNs),
+            ])
+        }
+        return [style.bold("Latency")] + table.render()
     }
 }

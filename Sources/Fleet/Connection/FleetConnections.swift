@@ -70,19 +70,10 @@ public struct FleetConnections: DeviceLinkFactory, Sendable {
         let link = MQTTDeviceLink(configuration: configuration, eventLoop: eventLoop, delegate: delegate,
                                   shaper: LinkShapingHandler(random: SeededGenerator(seed: seed)))
         let endpoint = MQTTEndpoint(host: host, port: port, connectTimeout: TimeAmount(connectTimeout))
-        guard let settings = tls else {
+        if let settings = tls {
+            connect(link, to: endpoint, tls: settings, on: eventLoop)
+        } else {
             link.connect(to: endpoint, tls: nil)
-            return link
-        }
-        let bound = NIOLoopBound(link, eventLoop: eventLoop)
-        let contexts = self.contexts
-        threadPool.runIfActive(eventLoop: eventLoop) {
-            try contexts.context(for: settings)
-        }.assumeIsolatedUnsafeUnchecked().whenComplete { result in
-            switch result {
-            case .success(let context): bound.value.connect(to: endpoint, tls: context)
-            case .failure(let error): bound.value.failBeforeConnecting(.tlsConfiguration("\(error)"))
-            }
         }
         return link
     }
@@ -97,18 +88,22 @@ public struct FleetConnections: DeviceLinkFactory, Sendable {
                                        random: SeededGenerator(seed: seed, stream: UInt64(device.ordinal) | 1 << 40)))
         let endpoint = MQTTEndpoint(host: host, port: port, localAddress: sources.address(forDevice: device.ordinal),
                                     connectTimeout: TimeAmount(connectTimeout))
-        let bound = NIOLoopBound(link, eventLoop: eventLoop)
-        let settings: TLSSettings
         switch tlsSettings(for: device, fault: certificateFault) {
         case nil:
             link.connect(to: endpoint, tls: nil)
-            return link
         case .failure(let error)?:
+            let bound = NIOLoopBound(link, eventLoop: eventLoop)
             eventLoop.assumeIsolatedUnsafeUnchecked().execute { bound.value.failBeforeConnecting(error) }
-            return link
-        case .success(let found)?:
-            settings = found
+        case .success(let settings)?:
+            connect(link, to: endpoint, tls: settings, on: eventLoop)
         }
+        return link
+    }
+
+    /// Builds (or takes from the cache) the TLS context off the event loop, then connects on it.
+    private func connect(_ link: MQTTDeviceLink, to endpoint: MQTTEndpoint, tls settings: TLSSettings,
+                         on eventLoop: any EventLoop) {
+        let bound = NIOLoopBound(link, eventLoop: eventLoop)
         let contexts = self.contexts
         threadPool.runIfActive(eventLoop: eventLoop) {
             try contexts.context(for: settings)
@@ -118,7 +113,6 @@ public struct FleetConnections: DeviceLinkFactory, Sendable {
             case .failure(let error): bound.value.failBeforeConnecting(.tlsConfiguration("\(error)"))
             }
         }
-        return link
     }
 
     /// The broker's TLS settings plus this device's identity, or the faulty one a `cert-fault` step

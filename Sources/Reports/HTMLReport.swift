@@ -16,7 +16,7 @@ public enum HTMLReport {
         var html = """
         <!DOCTYPE html>
         <html lang="en"><head><meta charset="utf-8">
-        <title>fleet — \(escape(report.scenario.name))</title>
+        <title>fleet — \(MarkupText.escaped(report.scenario.name))</title>
         <style>
         body { font: 14px/1.4 system-ui, sans-serif; margin: 24px; color: #222; max-width: 920px; }
         h1 { font-size: 20px; } h2 { font-size: 16px; margin-top: 28px; border-bottom: 1px solid #ddd; }
@@ -26,9 +26,9 @@ public enum HTMLReport {
         .why { color: #555; font-size: 13px; text-align: left; }
         svg .title { font-size: 13px; font-weight: 600; } svg .tick { font-size: 11px; fill: #555; } svg .axis { font-size: 11px; fill: #333; }
         </style></head><body>
-        <h1>fleet run “\(escape(report.scenario.name))”</h1>
-        <p>Seed \(report.scenario.seed) · \(report.scenario.devices) devices · \(escape(Format.duration(report.durationNs)))\
-        \(report.endReason.map { " · " + escape($0) } ?? "") · schema \(escape(report.schema))</p>
+        <h1>fleet run “\(MarkupText.escaped(report.scenario.name))”</h1>
+        <p>Seed \(report.scenario.seed) · \(report.scenario.devices) devices · \(MarkupText.escaped(Format.duration(report.durationNs)))\
+        \(report.endReason.map { " · " + MarkupText.escaped($0) } ?? "") · schema \(MarkupText.escaped(report.schema))</p>
 
         """
         html += verdictBanner(report)
@@ -53,9 +53,9 @@ public enum HTMLReport {
         guard !report.expectations.isEmpty else { return "<p>No expectations stated.</p>\n" }
         var out = "<h2>Expectations</h2>\n<table><tr><th>expectation</th><th>expected</th><th>actual</th><th>result</th></tr>\n"
         for result in report.expectations {
-            out += "<tr><td>\(escape(result.name))</td><td>\(escape(result.expected))</td><td>\(escape(result.actual))</td>"
+            out += "<tr><td>\(MarkupText.escaped(result.name))</td><td>\(MarkupText.escaped(result.expected))</td><td>\(MarkupText.escaped(result.actual))</td>"
             out += result.passed ? "<td class=\"pass\">pass</td></tr>\n" : "<td class=\"fail\">FAIL</td></tr>\n"
-            if !result.passed { out += "<tr><td class=\"why\" colspan=\"4\">\(escape(result.failure))</td></tr>\n" }
+            if !result.passed { out += "<tr><td class=\"why\" colspan=\"4\">\(MarkupText.escaped(result.failure))</td></tr>\n" }
         }
         return out + "</table>\n"
     }
@@ -160,7 +160,7 @@ public enum HTMLReport {
         if !worst.isEmpty {
             out += "<table><tr><th>device</th><th>lost</th><th>duplicated</th><th>out of order</th></tr>\n"
             for device in worst {
-                out += "<tr><td>\(escape(device.device))</td><td>\(device.counts.lost)</td><td>\(device.counts.duplicates)</td>"
+                out += "<tr><td>\(MarkupText.escaped(device.device))</td><td>\(device.counts.lost)</td><td>\(device.counts.duplicates)</td>"
                     + "<td>\(device.counts.outOfOrder)</td></tr>\n"
             }
             out += "</table>\n"
@@ -172,8 +172,8 @@ public enum HTMLReport {
         var out = "<table><tr><th>phase</th><th>count</th><th>p50</th><th>p90</th><th>p99</th><th>p99.9</th><th>max</th></tr>\n"
         for entry in report.latency {
             let s = entry.summary
-            out += "<tr><td>\(escape(entry.phase.title))</td><td>\(s.count)</td>"
-            for value in [s.p50Ns, s.p90Ns, s.p99Ns, s.p999Ns, s.maxNs] { out += "<td>\(escape(Format.duration(value)))</td>" }
+            out += "<tr><td>\(MarkupText.escaped(entry.phase.title))</td><td>\(s.count)</td>"
+            for value in [s.p50Ns, s.p90Ns, s.p99Ns, s.p999Ns, s.maxNs] { out += "<td>\(MarkupText.escaped(Format.duration(value)))</td>" }
             out += "</tr>\n"
         }
         return out + "</table>\n"
@@ -190,8 +190,8 @@ public enum HTMLReport {
         if !bad.isEmpty {
             out += "<table><tr><th>device</th><th>ending</th><th>verdict</th><th>why</th></tr>\n"
             for verdict in bad.prefix(20) {
-                out += "<tr><td>\(escape(verdict.device))</td><td>\(escape(verdict.ending?.rawValue ?? "—"))</td>"
-                    + "<td class=\"fail\">\(escape(verdict.judgement.rawValue))</td><td class=\"why\">\(escape(verdict.reason))</td></tr>\n"
+                out += "<tr><td>\(MarkupText.escaped(verdict.device))</td><td>\(MarkupText.escaped(verdict.ending?.rawValue ?? "—"))</td>"
+                    + "<td class=\"fail\">\(MarkupText.escaped(verdict.judgement.rawValue))</td><td class=\"why\">\(MarkupText.escaped(verdict.reason))</td></tr>\n"
             }
             out += "</table>\n"
         }
@@ -199,7 +199,7 @@ public enum HTMLReport {
     }
 
     private static func table(_ rows: [(String, String)]) -> String {
-        "<table>" + rows.map { "<tr><td>\(escape($0.0))</td><td>\(escape($0.1))</td></tr>" }.joined() + "</table>\n"
+        "<table>" + rows.map { "<tr><td>\(MarkupText.escaped($0.0))</td><td>\(MarkupText.escaped($0.1))</td></tr>" }.joined() + "</table>\n"
     }
 
     private static func color(forFault fault: String) -> String {
@@ -222,22 +222,5 @@ public enum HTMLReport {
         case .missing, .unexpected, .duplicated: "#c62828"
         case .absent, .undecided: "#9e9e9e"
         }
-    }
-
-    /// Escapes text for HTML content and attributes.
-    static func escape(_ text: String) -> String {
-        var out = ""
-        out.reserveCapacity(text.utf8.count)
-        for character in text {
-            switch character {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&#39;"
-            default: out.append(character)
-            }
-        }
-        return out
     }
 }

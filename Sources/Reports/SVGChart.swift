@@ -42,13 +42,13 @@ struct SVGChart {
         for marker in markers {
             let x = sx(marker.x, xRange)
             body += "<line x1=\"\(f(x))\" y1=\"\(f(top))\" x2=\"\(f(x))\" y2=\"\(f(top + plotHeight))\" "
-                + "stroke=\"\(marker.color)\" stroke-dasharray=\"3,3\" stroke-width=\"1\"><title>\(escape(marker.label))</title></line>"
+                + "stroke=\"\(marker.color)\" stroke-dasharray=\"3,3\" stroke-width=\"1\"><title>\(MarkupText.escaped(marker.label))</title></line>"
         }
         for item in series where !item.points.isEmpty {
             if dots {
                 for point in item.points {
                     body += "<circle cx=\"\(f(sx(point.x, xRange)))\" cy=\"\(f(sy(point.y, yRange)))\" r=\"3\" "
-                        + "fill=\"\(item.color)\" fill-opacity=\"0.75\"><title>\(escape(item.name))</title></circle>"
+                        + "fill=\"\(item.color)\" fill-opacity=\"0.75\"><title>\(MarkupText.escaped(item.name))</title></circle>"
                 }
             } else {
                 let path = item.points.map { "\(f(sx($0.x, xRange))),\(f(sy($0.y, yRange)))" }.joined(separator: " ")
@@ -72,10 +72,10 @@ struct SVGChart {
                 let y = sy(value, yRange)
                 body += "<rect x=\"\(f(groupX + barWidth * Double(offset)))\" y=\"\(f(y))\" width=\"\(f(barWidth * 0.92))\" "
                     + "height=\"\(f(max(top + plotHeight - y, 0)))\" fill=\"\(item.color)\">"
-                    + "<title>\(escape(category)) \(escape(item.name)): \(escape(yFormat(value)))</title></rect>"
+                    + "<title>\(MarkupText.escaped(category)) \(MarkupText.escaped(item.name)): \(MarkupText.escaped(yFormat(value)))</title></rect>"
             }
             body += "<text x=\"\(f(left + groupWidth * (Double(index) + 0.5)))\" y=\"\(f(top + plotHeight + 16))\" "
-                + "text-anchor=\"middle\" class=\"tick\">\(escape(category))</text>"
+                + "text-anchor=\"middle\" class=\"tick\">\(MarkupText.escaped(category))</text>"
         }
         return wrap(body + legend(series.map { ($0.name, $0.color) }))
     }
@@ -87,12 +87,12 @@ struct SVGChart {
         let laneHeight = plotHeight / Double(max(lanes.count, 1))
         for (index, lane) in lanes.enumerated() {
             let y = top + laneHeight * (Double(index) + 0.5)
-            body += "<text x=\"\(f(left - 6))\" y=\"\(f(y + 4))\" text-anchor=\"end\" class=\"tick\">\(escape(lane.label))</text>"
+            body += "<text x=\"\(f(left - 6))\" y=\"\(f(y + 4))\" text-anchor=\"end\" class=\"tick\">\(MarkupText.escaped(lane.label))</text>"
             body += "<line x1=\"\(f(left))\" y1=\"\(f(y))\" x2=\"\(f(left + plotWidth))\" y2=\"\(f(y))\" stroke=\"#ddd\"/>"
             for mark in lane.marks {
                 let radius = min(3 + Double(mark.size).squareRoot(), 12)
                 body += "<circle cx=\"\(f(sx(mark.x, xRange)))\" cy=\"\(f(y))\" r=\"\(f(radius))\" fill=\"\(lane.color)\" "
-                    + "fill-opacity=\"0.7\"><title>\(escape(mark.title))</title></circle>"
+                    + "fill-opacity=\"0.7\"><title>\(MarkupText.escaped(mark.title))</title></circle>"
             }
         }
         return wrap(body)
@@ -124,16 +124,16 @@ struct SVGChart {
     }
 
     private func frame(xRange: (Double, Double)?, yRange: (Double, Double)?) -> String {
-        var out = "<text x=\"\(f(left))\" y=\"16\" class=\"title\">\(escape(title))</text>"
+        var out = "<text x=\"\(f(left))\" y=\"16\" class=\"title\">\(MarkupText.escaped(title))</text>"
         out += "<rect x=\"\(f(left))\" y=\"\(f(top))\" width=\"\(f(plotWidth))\" height=\"\(f(plotHeight))\" fill=\"#fafafa\" stroke=\"#bbb\"/>"
         if let yRange {
             for value in yTicks(yRange) {
                 let y = sy(value, yRange)
                 out += "<line x1=\"\(f(left))\" y1=\"\(f(y))\" x2=\"\(f(left + plotWidth))\" y2=\"\(f(y))\" stroke=\"#e4e4e4\"/>"
-                out += "<text x=\"\(f(left - 6))\" y=\"\(f(y + 4))\" text-anchor=\"end\" class=\"tick\">\(escape(yFormat(value)))</text>"
+                out += "<text x=\"\(f(left - 6))\" y=\"\(f(y + 4))\" text-anchor=\"end\" class=\"tick\">\(MarkupText.escaped(yFormat(value)))</text>"
             }
             out += "<text x=\"12\" y=\"\(f(top + plotHeight / 2))\" transform=\"rotate(-90 12 \(f(top + plotHeight / 2)))\" "
-                + "text-anchor=\"middle\" class=\"axis\">\(escape(yLabel))</text>"
+                + "text-anchor=\"middle\" class=\"axis\">\(MarkupText.escaped(yLabel))</text>"
         }
         if let xRange {
             let step = niceStep(xRange.1 / 8)
@@ -143,7 +143,7 @@ struct SVGChart {
                 out += "<text x=\"\(f(px))\" y=\"\(f(top + plotHeight + 16))\" text-anchor=\"middle\" class=\"tick\">\(Self.number(x))</text>"
                 x += step
             }
-            out += "<text x=\"\(f(left + plotWidth / 2))\" y=\"\(f(height - 4))\" text-anchor=\"middle\" class=\"axis\">\(escape(xLabel))</text>"
+            out += "<text x=\"\(f(left + plotWidth / 2))\" y=\"\(f(height - 4))\" text-anchor=\"middle\" class=\"axis\">\(MarkupText.escaped(xLabel))</text>"
         }
         return out
     }
@@ -170,7 +170,7 @@ struct SVGChart {
         var out = ""
         for ((name, color), width) in zip(items, widths) {
             out += "<rect x=\"\(f(x))\" y=\"7\" width=\"12\" height=\"10\" fill=\"\(color)\"/>"
-            out += "<text x=\"\(f(x + 16))\" y=\"16\" class=\"tick\">\(escape(name))</text>"
+            out += "<text x=\"\(f(x + 16))\" y=\"16\" class=\"tick\">\(MarkupText.escaped(name))</text>"
             x += width
         }
         return out
@@ -178,7 +178,7 @@ struct SVGChart {
 
     private func wrap(_ body: String) -> String {
         "<svg class=\"plot\" id=\"\(id)\" xmlns=\"http://www.w3.org/2000/svg\" width=\"\(f(width))\" height=\"\(f(height))\" "
-            + "viewBox=\"0 0 \(f(width)) \(f(height))\" role=\"img\" aria-label=\"\(escape(title))\">\(body)</svg>"
+            + "viewBox=\"0 0 \(f(width)) \(f(height))\" role=\"img\" aria-label=\"\(MarkupText.escaped(title))\">\(body)</svg>"
     }
 
     // MARK: Numbers
@@ -205,6 +205,4 @@ struct SVGChart {
     static func number(_ value: Double) -> String {
         value == value.rounded() ? String(Int64(value)) : Format.fixed(value, digits: 2)
     }
-
-    private func escape(_ text: String) -> String { HTMLReport.escape(text) }
 }

@@ -38,7 +38,8 @@ final class FleetIntegrationTests: XCTestCase {
         }
     }
 
-    func run(_ yaml: String) throws -> Outcome {
+    /// Plays a scenario to its end in this process, collecting its events (shared with the TLS tests).
+    static func run(_ yaml: String) throws -> Outcome {
         let plan = try ScenarioLoader.parse(yaml: yaml, path: "integration.yaml")
         let collector = RunEventCollector()
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
@@ -53,7 +54,7 @@ final class FleetIntegrationTests: XCTestCase {
     }
 
     func testAbruptDisconnectOfTwoShowsTwoFaultsOnTheSeedSelectedDevicesWhichReconnect() throws {
-        let outcome = try run("""
+        let outcome = try Self.run("""
             name: fleet-it-abrupt
             seed: 5
             broker: { url: "mqtt://127.0.0.1:1883" }
@@ -87,7 +88,7 @@ final class FleetIntegrationTests: XCTestCase {
     }
 
     func testDuplicateClientIDImpostorTakesTheSessionOverAgainAndAgain() throws {
-        let outcome = try run("""
+        let outcome = try Self.run("""
             name: fleet-it-duplicate
             seed: 8
             broker: { url: "mqtt://127.0.0.1:1883" }
@@ -118,7 +119,7 @@ final class FleetIntegrationTests: XCTestCase {
     }
 
     func testStalledDevicesGetFewerMessagesAcknowledgedThanTheirNeighbours() throws {
-        let outcome = try run("""
+        let outcome = try Self.run("""
             name: fleet-it-throttle
             seed: 3
             broker: { url: "mqtt://127.0.0.1:1883" }
@@ -149,7 +150,7 @@ final class FleetIntegrationTests: XCTestCase {
 
 extension FleetIntegrationTests {
     func testPublishStepReachesTheSelectedDevicesConfigurationTopicsThroughTheController() throws {
-        let outcome = try run("""
+        let outcome = try Self.run("""
             name: fleet-it-publish
             seed: 12
             broker: { url: "mqtt://127.0.0.1:1883" }

@@ -1,8 +1,6 @@
 import Fleet
 import Foundation
 import Ledger
-import NIOPosix
-import Scenario
 import XCTest
 
 /// Devices on the test mosquitto's mutual-TLS listener (127.0.0.1:8883), with identities laid out as a
@@ -38,7 +36,7 @@ final class FleetTLSIntegrationTests: XCTestCase {
         let certs = try makeCertsFolder(ids: ["fleet-it-tls-1": "device-1", "fleet-it-tls-2": "device-2"],
                                         faulty: "fleet-it-tls-2")
         defer { try? FileManager.default.removeItem(atPath: certs) }
-        let plan = try ScenarioLoader.parse(yaml: """
+        let events = try FleetIntegrationTests.run("""
             name: fleet-it-tls
             seed: 4
             broker: { url: "mqtts://127.0.0.1:8883", ca: "\(pki)/root.pem" }
@@ -55,16 +53,7 @@ final class FleetTLSIntegrationTests: XCTestCase {
               - { at: 1s, cert-fault: { select: [fleet-it-tls-2], kind: no-intermediate } }
               - { at: 1200ms, disconnect: { select: [fleet-it-tls-2], mode: abrupt, reconnect: policy } }
               - { at: 3s, stop: graceful }
-            """, path: "tls.yaml")
-        let collector = RunEventCollector()
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
-        defer { try? group.syncShutdownGracefully() }
-        let fleet = try Fleet(plan: plan, group: group, sink: collector, clock: RunClock(),
-                              connections: .plan(plan, sources: SourceAddressPlan(addresses: [])))
-        fleet.start()
-        let mode = try fleet.timelineFinished.wait()
-        try fleet.stop(mode ?? .graceful).wait()
-        let events = collector.events
+            """).events
 
         func kinds(_ device: String) -> [RunEventKind] { events.filter { $0.device == device }.map(\.kind) }
         let healthy = kinds("fleet-it-tls-1")

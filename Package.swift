@@ -30,6 +30,7 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-collections.git", from: "1.6.0"),
     ],
     targets: [
         // Wire protocol: packets, properties, reason codes, codec. No I/O.
@@ -70,6 +71,29 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
+            ]
+        ),
+        // The lab broker: an MQTT 3.1.1 + 5.0 broker on loopback whose profiles (data files) imitate the
+        // brokers our users deploy to (Event Grid, IoT Hub). Knows nothing of the fleet.
+        .target(
+            name: "LabBroker",
+            dependencies: [
+                "MQTTCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "DequeModule", package: "swift-collections"),
+                .product(name: "HeapModule", package: "swift-collections"),
+            ],
+            resources: [
+                .embedInCode("Profile/BuiltIn/standard.yaml"),
+                .embedInCode("Profile/BuiltIn/eventgrid.yaml"),
+                .embedInCode("Profile/BuiltIn/iothub.yaml"),
             ]
         ),
         // Scenario YAML → validated Plan with file:line:column errors. No NIO.
@@ -166,6 +190,16 @@ let package = Package(
             ]
         ),
         .testTarget(name: "DevicePKITests", dependencies: ["DevicePKI"]),
+        .testTarget(
+            name: "LabBrokerTests",
+            dependencies: [
+                "LabBroker", "MQTTCore", "MQTTClient", "DevicePKI",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ]
+        ),
         // Runs the built `fleet` binary on the scenario library against the test broker.
         .testTarget(name: "EndToEndTests", dependencies: ["Scenario", "Ledger", "Verification", "Reports"],
                     exclude: ["Fixtures"]),

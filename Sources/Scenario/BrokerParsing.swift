@@ -6,21 +6,81 @@ extension ScenarioParser {
         "connect-timeout",
     ]
 
-    func brokerSpec(_ node: Node, what: String) -> BrokerSpec? {
+    /// Keys that describe an external broker's TLS, meaningless for the lab broker (the run makes its CA).
+    static let externalOnlyBrokerKeys = ["ca", "server-name", "verify", "insecure-skip-verify", "profile"]
+
+    /// The scenario's broker: `--broker` when given (its URL replaces the file's, whose other settings are
+    /// kept where they still apply), else the file's `broker`, else the lab broker.
+    func scenarioBroker(_ node: Node?) -> BrokerSpec? {
+        guard let override = options.brokerOverride else {
+            return node.map { brokerSpec($0, what: "broker") } ?? BrokerSpec.lab()
+        }
+        var spec: BrokerSpec
+        if let profile = LabTarget.profile(in: override) {
+            spec = .lab(profile: profile)
+        } else {
+            switch Self.parseEndpoint(override) {
+            case .failure(let failure):
+                diagnostics.report(at: SourceLocation(file: "--broker", line: 1, column: 1),
+                                   failure.problem, hint: failure.hint)
+                return nil
+            case .success(let endpoint):
+                spec = BrokerSpec(url: override, host: endpoint.host, port: endpoint.port, tls: endpoint.tls)
+            }
+        }
+        // The file's broker is read for its device-side settings only; its URL and, unless both are TLS,
+        // its TLS settings belong to the broker that was replaced.
+        if let node, case .mapping = node, let file = brokerSpec(node, what: "broker", checkFiles: false) {
+            spec.protocolVersion = file.protocolVersion
+            spec.sourceAddresses = file.sourceAddresses
+            spec.connectTimeout = file.connectTimeout
+            if spec.tls, file.tls, spec.lab == nil, file.lab == nil {
+                spec.caFile = file.caFile
+                spec.serverName = file.serverName
+                spec.verification = file.verification
+            }
+        }
+        if let ca = options.brokerCA {
+            guard spec.tls, spec.lab == nil else {
+                diagnostics.report(at: SourceLocation(file: "--broker-ca", line: 1, column: 1),
+                                   "--broker-ca applies to an mqtts:// --broker only")
+                return nil
+            }
+            spec.caFile = ca
+        }
+        return spec
+    }
+
+    func brokerSpec(_ node: Node, what: String, checkFiles: Bool = true) -> BrokerSpec? {
+        if case .scalar = node, let url = diagnostics.string(node, what) {
+            if let profile = LabTarget.profile(in: url) { return .lab(profile: profile) }
+            guard let endpoint = endpoint(url, node: node) else { return nil }
+            return BrokerSpec(url: url, host: endpoint.host, port: endpoint.port, tls: endpoint.tls)
+        }
         guard let broker = MappingReader(node, what: what, allowed: Self.brokerKeys, diagnostics: diagnostics) else {
             return nil
         }
-        guard let urlNode = broker.required("url", hint: "mqtt://host:port or mqtts://host:port"),
-              let url = diagnostics.string(urlNode, "url"), let endpoint = endpoint(url, node: urlNode) else {
+        guard let urlNode = broker.required("url", hint: "mqtt://host:port, mqtts://host:port, or lab[:PROFILE]"),
+              let url = diagnostics.string(urlNode, "url") else {
             return nil
         }
+        if let profile = LabTarget.profile(in: url) {
+            var spec = BrokerSpec.lab(profile: profile)
+            for key in Self.externalOnlyBrokerKeys where broker.contains(key) {
+                diagnostics.report(broker.keyNode(key), "`\(key)` does not apply to the lab broker",
+                                   hint: "the lab broker makes its own CA; its profile sets the broker's rules")
+            }
+            readDeviceSideSettings(broker, into: &spec)
+            return spec
+        }
+        guard let endpoint = endpoint(url, node: urlNode) else { return nil }
         var spec = BrokerSpec(url: url, host: endpoint.host, port: endpoint.port, tls: endpoint.tls)
         if let caNode = broker["ca"], let ca = diagnostics.string(caNode, "ca") {
             if !endpoint.tls {
                 diagnostics.report(caNode, "`ca` is given but \(url) is not TLS", hint: "use mqtts:// to connect with TLS")
             }
             let resolved = resolvedPath(ca)
-            if options.checkCertificateFiles, !fileExists(resolved) {
+            if checkFiles, options.checkCertificateFiles, !fileExists(resolved) {
                 diagnostics.report(caNode, "CA file `\(ca)` does not exist",
                                    hint: "paths are relative to \(options.baseDirectory ?? "the current working directory")")
             }
@@ -42,11 +102,17 @@ extension ScenarioParser {
             diagnostics.report(broker.keyNode(key), "`\(key)` only applies to TLS, but \(url) is plain TCP",
                                hint: "use mqtts://")
         }
-        spec.protocolVersion = broker["protocol"].flatMap { protocolVersion($0) }
         if let profileNode = broker["profile"],
            let profile = diagnostics.choice(profileNode, "profile", as: BrokerProfile.self) {
             spec.profile = profile.rawValue
         }
+        readDeviceSideSettings(broker, into: &spec)
+        return spec
+    }
+
+    /// Settings of the fleet's side of the connection, which apply to any broker.
+    private func readDeviceSideSettings(_ broker: MappingReader, into spec: inout BrokerSpec) {
+        spec.protocolVersion = broker["protocol"].flatMap { protocolVersion($0) }
         if let addressesNode = broker["source-addresses"], let addresses = diagnostics.list(addressesNode, "source-addresses") {
             spec.sourceAddresses = addresses.compactMap { addressNode in
                 guard let address = diagnostics.string(addressNode, "source-addresses") else { return nil }
@@ -62,7 +128,6 @@ extension ScenarioParser {
            let timeout = diagnostics.duration(timeoutNode, "connect-timeout", positive: true) {
             spec.connectTimeout = timeout
         }
-        return spec
     }
 
     func protocolVersion(_ node: Node) -> ProtocolVersion? {
@@ -71,15 +136,28 @@ extension ScenarioParser {
     }
 
     private func endpoint(_ url: String, node: Node) -> (host: String, port: Int, tls: Bool)? {
-        let hint = "write mqtt://host:port (plain) or mqtts://host:port (TLS)"
-        guard let schemeEnd = url.range(of: "://") else {
-            diagnostics.report(node, "broker URL `\(url)` has no scheme", hint: hint)
+        switch Self.parseEndpoint(url) {
+        case .success(let endpoint): return endpoint
+        case .failure(let failure):
+            diagnostics.report(node, failure.problem, hint: failure.hint)
             return nil
+        }
+    }
+
+    struct EndpointProblem: Error {
+        var problem: String
+        var hint: String?
+    }
+
+    /// `mqtt://host[:port]` or `mqtts://host[:port]` as host, port and TLS.
+    static func parseEndpoint(_ url: String) -> Result<(host: String, port: Int, tls: Bool), EndpointProblem> {
+        let hint = "write mqtt://host:port (plain), mqtts://host:port (TLS), or lab[:PROFILE] for the lab broker"
+        guard let schemeEnd = url.range(of: "://") else {
+            return .failure(EndpointProblem(problem: "broker URL `\(url)` has no scheme", hint: hint))
         }
         let scheme = url[..<schemeEnd.lowerBound].lowercased()
         guard scheme == "mqtt" || scheme == "mqtts" else {
-            diagnostics.report(node, "unsupported broker URL scheme `\(scheme)`", hint: hint)
-            return nil
+            return .failure(EndpointProblem(problem: "unsupported broker URL scheme `\(scheme)`", hint: hint))
         }
         let tls = scheme == "mqtts"
         var authority = String(url[schemeEnd.upperBound...])
@@ -97,15 +175,14 @@ extension ScenarioParser {
             host = authority
         }
         guard !host.isEmpty, !host.contains("/"), !host.contains("@") else {
-            diagnostics.report(node, "broker URL `\(url)` has no usable host", hint: hint)
-            return nil
+            return .failure(EndpointProblem(problem: "broker URL `\(url)` has no usable host", hint: hint))
         }
-        guard let portText else { return (host, tls ? 8883 : 1883, tls) }
+        guard let portText else { return .success((host, tls ? 8883 : 1883, tls)) }
         guard let port = Int(portText), (1...65_535).contains(port) else {
-            diagnostics.report(node, "broker URL `\(url)` has an invalid port `\(portText)`", hint: "ports are 1–65535")
-            return nil
+            return .failure(EndpointProblem(problem: "broker URL `\(url)` has an invalid port `\(portText)`",
+                                            hint: "ports are 1–65535"))
         }
-        return (host, port, tls)
+        return .success((host, port, tls))
     }
 
     static func isIPAddress(_ text: String) -> Bool {

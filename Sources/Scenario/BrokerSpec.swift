@@ -21,6 +21,9 @@ public struct BrokerSpec: Sendable, Hashable {
     public var sourceAddresses: [String]
     /// How long a TCP + TLS + CONNECT/CONNACK exchange may take before the attempt counts as failed.
     public var connectTimeout: Duration
+    /// The lab broker profile (a built-in name or a profile file) the run starts on loopback and connects to
+    /// instead of an external broker; nil: the broker at `url`. Until the run starts it, `port` is 0.
+    public var lab: String?
 
     public init(
         url: String, host: String, port: Int, tls: Bool, caFile: String? = nil, serverName: String? = nil,
@@ -40,8 +43,44 @@ public struct BrokerSpec: Sendable, Hashable {
         self.connectTimeout = connectTimeout
     }
 
+    /// The embedded lab broker with `profile`: what a scenario without a `broker` runs against.
+    public static func lab(profile: String = LabTarget.defaultProfile) -> BrokerSpec {
+        let known = LabTarget.knownProfiles[profile]
+        var spec = BrokerSpec(url: LabTarget.url(profile: profile), host: "127.0.0.1", port: 0,
+                              tls: known?.limits.requiresTLS ?? false, profile: known?.rawValue)
+        spec.lab = profile
+        return spec
+    }
+
+    /// This spec aimed at the lab broker once it listens: its address, and its CA when it speaks TLS.
+    public func resolvingLab(port: Int, caFile: String?) -> BrokerSpec {
+        var spec = self
+        spec.url = "\(tls ? "mqtts" : "mqtt")://\(host):\(port)"
+        spec.port = port
+        spec.caFile = caFile
+        return spec
+    }
+
     /// The profile as a known value, when it names one.
     public var knownProfile: BrokerProfile? { profile.flatMap(BrokerProfile.init(rawValue:)) }
+}
+
+/// `lab` and `lab:PROFILE` wherever a broker URL is accepted: the embedded broker instead of an external one.
+public enum LabTarget {
+    public static let scheme = "lab"
+    public static let defaultProfile = "standard"
+    /// Built-in lab profiles that imitate a broker family, so the loader checks that family's documented limits.
+    public static let knownProfiles: [String: BrokerProfile] = ["eventgrid": .azureEventGrid, "iothub": .azureIoTHub]
+
+    /// The profile named by `lab` / `lab:PROFILE`, or nil when `text` is not a lab target.
+    public static func profile(in text: String) -> String? {
+        if text == scheme { return defaultProfile }
+        guard text.hasPrefix(scheme + ":"), !text.hasPrefix(scheme + "://") else { return nil }
+        let profile = String(text.dropFirst(scheme.count + 1))
+        return profile.isEmpty ? defaultProfile : profile
+    }
+
+    public static func url(profile: String) -> String { "\(scheme):\(profile)" }
 }
 
 /// How much of the broker's certificate is checked. Anything weaker than `.full` must be asked for by name.
@@ -82,18 +121,18 @@ public enum BrokerProfile: String, Sendable, Hashable, CaseIterable {
         switch self {
         case .mosquitto, .nanomq, .emqx, .hivemq:
             BrokerLimits(protocolVersions: [.v3_1_1, .v5], maxQoS: 2, retainAvailable: true,
-                         maxKeepAlive: nil, sharedSubscriptions: true)
+                         maxKeepAlive: nil, sharedSubscriptions: true, requiresTLS: false)
         case .azureEventGrid:
             // Event Grid MQTT broker (seeds 001–004): QoS 0/1 only, retain flag and shared subscriptions
             // not supported yet, keep-alive at most 1160 s.
             BrokerLimits(protocolVersions: [.v3_1_1, .v5], maxQoS: 1, retainAvailable: false,
                          maxKeepAlive: .seconds(1160),
-                         sharedSubscriptions: false)
+                         sharedSubscriptions: false, requiresTLS: true)
         case .azureIoTHub:
             // IoT Hub MQTT endpoint: 3.1.1, no QoS 2 (it closes the connection), retained messages not persisted.
             BrokerLimits(protocolVersions: [.v3_1_1], maxQoS: 1, retainAvailable: false,
                          maxKeepAlive: nil,
-                         sharedSubscriptions: false)
+                         sharedSubscriptions: false, requiresTLS: true)
         }
     }
 }
@@ -105,11 +144,14 @@ public struct BrokerLimits: Sendable, Hashable {
     public var retainAvailable: Bool
     public var maxKeepAlive: Duration?
     public var sharedSubscriptions: Bool
+    /// Only TLS listeners (both Azure brokers).
+    public var requiresTLS: Bool
 
     public init(
         protocolVersions: Set<ProtocolVersion>, maxQoS: Int, retainAvailable: Bool, maxKeepAlive: Duration?,
-        sharedSubscriptions: Bool
+        sharedSubscriptions: Bool, requiresTLS: Bool
     ) {
+        self.requiresTLS = requiresTLS
         self.protocolVersions = protocolVersions
         self.maxQoS = maxQoS
         self.retainAvailable = retainAvailable

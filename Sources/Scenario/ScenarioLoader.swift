@@ -13,10 +13,17 @@ public enum ScenarioLoader {
         /// generated yet (the library test does so when the test Certs folder is absent); a plan loaded
         /// this way may fail later when a device tries to connect.
         public var checkCertificateFiles: Bool
+        /// `fleet run --broker`: a URL or `lab[:PROFILE]` that replaces the file's broker.
+        public var brokerOverride: String?
+        /// `fleet run --broker-ca`: the roots to trust for an `mqtts://` `brokerOverride`.
+        public var brokerCA: String?
 
-        public init(baseDirectory: String? = nil, checkCertificateFiles: Bool = true) {
+        public init(baseDirectory: String? = nil, checkCertificateFiles: Bool = true, brokerOverride: String? = nil,
+                    brokerCA: String? = nil) {
             self.baseDirectory = baseDirectory
             self.checkCertificateFiles = checkCertificateFiles
+            self.brokerOverride = brokerOverride
+            self.brokerCA = brokerCA
         }
     }
 
@@ -105,9 +112,7 @@ final class ScenarioParser {
         else { return nil }
         let name = file["name"].flatMap { diagnostics.string($0, "name") } ?? defaultName
         let seed = file["seed"].flatMap(seedValue) ?? 1
-        let broker = file.required("broker", hint: "e.g. broker: { url: \"mqtt://127.0.0.1:1883\" }").flatMap {
-            brokerSpec($0, what: "broker")
-        }
+        let broker = scenarioBroker(file["broker"])
         let groups = file.required("groups", hint: "a list of device groups, each with a name and a count")
             .map { deviceGroups($0, broker: broker) } ?? []
         let context = GroupContext(groups: groups)

@@ -1,0 +1,93 @@
+import Scenario
+import XCTest
+
+/// Which broker a plan aims at: the file's, `--broker`'s, or the embedded lab broker when neither names one.
+final class BrokerTargetTests: XCTestCase {
+    private static let body = """
+        groups:
+          - { name: g, count: 1, client-id: "d-{index}", personality: custom }
+        timeline:
+          - { at: 0s, ramp: { over: 1s } }
+        """
+
+    private func plan(broker: String?, options: ScenarioLoader.Options = .init()) throws -> Plan {
+        let yaml = (broker.map { "broker: \($0)\n" } ?? "") + Self.body
+        return try ScenarioLoader.parse(yaml: yaml, path: "test.yaml", options: options)
+    }
+
+    func testAScenarioWithoutABrokerRunsAgainstTheLabBroker() throws {
+        let broker = try plan(broker: nil).broker
+        XCTAssertEqual(broker.lab, "standard")
+        XCTAssertEqual(broker.host, "127.0.0.1")
+        XCTAssertFalse(broker.tls)
+        XCTAssertNil(broker.profile)
+    }
+
+    func testLabProfilesOfCloudBrokersSpeakTLSAndBringTheirLimits() throws {
+        let eventGrid = try plan(broker: "lab:eventgrid").broker
+        XCTAssertEqual(eventGrid.lab, "eventgrid")
+        XCTAssertTrue(eventGrid.tls)
+        XCTAssertEqual(eventGrid.knownProfile, .azureEventGrid)
+        let iotHub = try plan(broker: "{ url: \"lab:iothub\", protocol: \"3.1.1\" }").broker
+        XCTAssertEqual(iotHub.knownProfile, .azureIoTHub)
+        XCTAssertEqual(iotHub.protocolVersion, .v3_1_1)
+    }
+
+    func testTheLoaderChecksALabCloudProfileLikeTheBrokerItImitates() {
+        // Event Grid refuses QoS 2; the lab's eventgrid profile makes the loader say so before anything runs.
+        let yaml = """
+            broker: lab:eventgrid
+            groups:
+              - name: g
+                count: 1
+                client-id: "d-{index}"
+                personality: custom
+                telemetry: { topic: "t/{clientId}", every: 1s, qos: 2 }
+            timeline:
+              - { at: 0s, ramp: { over: 1s } }
+            """
+        let errors = scenarioErrors(yaml)
+        XCTAssertTrue(errors.contains { $0.problem.contains("QoS") }, "\(errors)")
+    }
+
+    func testExternalTLSSettingsAreRefusedOnTheLabBroker() {
+        assertSingleError("broker: { url: lab, ca: root.pem }\n" + Self.body, line: 1, column: 20,
+                          mentions: "does not apply to the lab broker")
+    }
+
+    func testBrokerOverrideReplacesTheFileURLAndKeepsDeviceSideSettings() throws {
+        let file = "{ url: \"mqtts://broker.example:8883\", ca: root.pem, protocol: \"3.1.1\", connect-timeout: 3s }"
+        let options = ScenarioLoader.Options(checkCertificateFiles: false, brokerOverride: "mqtt://127.0.0.1:1999")
+        let broker = try plan(broker: file, options: options).broker
+        XCTAssertEqual(broker.url, "mqtt://127.0.0.1:1999")
+        XCTAssertEqual(broker.port, 1999)
+        XCTAssertFalse(broker.tls)
+        XCTAssertNil(broker.caFile, "the replaced broker's CA does not apply to a plain broker")
+        XCTAssertEqual(broker.protocolVersion, .v3_1_1)
+        XCTAssertEqual(broker.connectTimeout, .seconds(3))
+    }
+
+    func testBrokerOverrideToTheLabAndWithACA() throws {
+        let lab = try plan(broker: "mqtt://127.0.0.1:1883", options: .init(brokerOverride: "lab:iothub")).broker
+        XCTAssertEqual(lab.lab, "iothub")
+        let tls = try plan(broker: nil, options: .init(brokerOverride: "mqtts://127.0.0.1:8883", brokerCA: "ca.pem")).broker
+        XCTAssertEqual(tls.caFile, "ca.pem")
+        XCTAssertNil(tls.lab)
+    }
+
+    func testABadOverrideIsReportedAgainstTheFlag() {
+        let errors = scenarioErrors(Self.body, options: .init(brokerOverride: "http://x"))
+        XCTAssertEqual(errors.count, 1)
+        XCTAssertEqual(errors.first?.file, "--broker")
+        XCTAssertTrue(errors.first?.problem.contains("unsupported broker URL scheme") == true)
+        let ca = scenarioErrors(Self.body, options: .init(brokerOverride: "mqtt://127.0.0.1", brokerCA: "ca.pem"))
+        XCTAssertEqual(ca.first?.file, "--broker-ca")
+    }
+
+    func testLabResolvesToTheAddressItListensOn() {
+        let resolved = BrokerSpec.lab(profile: "eventgrid").resolvingLab(port: 41_000, caFile: "lab/root.pem")
+        XCTAssertEqual(resolved.url, "mqtts://127.0.0.1:41000")
+        XCTAssertEqual(resolved.caFile, "lab/root.pem")
+        XCTAssertEqual(resolved.lab, "eventgrid", "a resolved spec still says it is the lab broker")
+    }
+}

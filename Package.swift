@@ -154,6 +154,7 @@ let package = Package(
             name: "FleetCLI",
             dependencies: [
                 "MQTTCore", "MQTTClient", "Probe", "DevicePKI", "Scenario", "Ledger", "Fleet", "Observation", "Verification", "Reports", "RunMetrics",
+                "LabBroker",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
                 .product(name: "NIOCore", package: "swift-nio"),

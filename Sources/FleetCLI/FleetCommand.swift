@@ -6,6 +6,6 @@ struct FleetCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "fleet",
         abstract: "Simulate fleets of MQTT devices against a broker, inject field failures, verify wills.",
-        subcommands: [ProbeCommand.self, RunCommand.self, CertsCommand.self, ReportCommand.self]
+        subcommands: [ProbeCommand.self, RunCommand.self, BrokerCommand.self, CertsCommand.self, ReportCommand.self]
     )
 }

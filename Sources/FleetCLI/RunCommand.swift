@@ -2,6 +2,7 @@ import ArgumentParser
 import Dispatch
 import Fleet
 import Foundation
+import LabBroker
 import Ledger
 import NIOCore
 import NIOPosix
@@ -27,6 +28,14 @@ struct RunCommand: AsyncParsableCommand {
 
     @Argument(help: "The scenario file (YAML).")
     var scenario: String
+
+    @Option(name: .long, help: """
+        The broker to run against instead of the scenario's: mqtt://HOST:PORT, mqtts://HOST:PORT, or lab[:PROFILE]         for the embedded lab broker (profiles: standard, eventgrid, iothub, or a profile file). A scenario that names         no broker runs against lab:standard.
+        """)
+    var broker: String?
+
+    @Option(name: .long, help: "PEM file of the roots to trust for an mqtts:// --broker (default: the scenario's, else the system's).")
+    var brokerCa: String?
 
     @Option(name: .long, help: "Where to write the event ledger (JSON lines). Default: runs/<name>-<time>.jsonl")
     var events: String?
@@ -73,9 +82,9 @@ struct RunCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let plan: Plan
+        var plan: Plan
         do {
-            plan = try ScenarioLoader.load(path: scenario)
+            plan = try ScenarioLoader.load(path: scenario, options: .init(brokerOverride: broker, brokerCA: brokerCa))
         } catch {
             FileHandle.standardError.write(Data("\(error)\n".utf8))
             throw ExitCode(2)
@@ -102,6 +111,30 @@ struct RunCommand: AsyncParsableCommand {
         for line in try await CertificateFaultIdentities.prepare(plan: plan, devices: devices) { print("  " + line) }
 
         let path = events ?? RunConsole.defaultLedgerPath(plan)
+        var lab: LabBrokerLaunch?
+        if plan.broker.lab != nil {
+            do {
+                let launch = try await LabBrokerLaunch.start(for: plan.broker, plan: plan,
+                                                             workDirectory: RunConsole.reportBase(ledgerPath: path) + ".lab")
+                plan.broker = launch.broker
+                print(launch.banner)
+                lab = launch
+            } catch {
+                FileHandle.standardError.write(Data("fleet run: the lab broker could not start: \(error)\n".utf8))
+                throw ExitCode(3)
+            }
+        }
+        do {
+            try await play(plan, devices: devices, preflight: preflight, ledgerPath: path)
+        } catch {
+            try? await lab?.server.shutdown()
+            throw error
+        }
+        try? await lab?.server.shutdown()
+    }
+
+    /// Everything after the plan is loaded, checked and aimed at its broker.
+    private func play(_ plan: Plan, devices: [DevicePlan], preflight: RunPreflight, ledgerPath path: String) async throws {
         try FileManager.default.createDirectory(
             atPath: (path as NSString).deletingLastPathComponent.isEmpty ? "." : (path as NSString).deletingLastPathComponent,
             withIntermediateDirectories: true)
@@ -122,7 +155,8 @@ struct RunCommand: AsyncParsableCommand {
             throw ExitCode(4)
         }
         let workers = processes > 1
-            ? WorkerProcesses(scenario: scenario, count: processes, clock: clock, sink: verdicts, eventLoop: group.next())
+            ? WorkerProcesses(scenario: scenario, brokerArguments: Self.brokerArguments(plan.broker), count: processes,
+                              clock: clock, sink: verdicts, eventLoop: group.next())
             : nil
         let driver: any RunDevices = try workers ?? LocalDevices(fleet: Fleet(
             plan: plan, group: group, sink: verdicts, clock: clock, connections: .plan(plan, sources: preflight.sources)))
@@ -159,7 +193,7 @@ struct RunCommand: AsyncParsableCommand {
         try await group.shutdownGracefully()
         print(RunConsole.summary(plan: plan, counters: outcome?.counters ?? FleetCounters(), counts: outcome?.counts ?? [],
                                 live: live.figures, clock: clock, reason: reason, ledgerPath: path))
-        let base = path.hasSuffix(".jsonl") ? String(path.dropLast(".jsonl".count)) : path
+        let base = RunConsole.reportBase(ledgerPath: path)
         let (report, files) = try RunVerification.judge(
             plan: plan, observed: observed, acknowledgements: outcome?.acknowledgements, ledgerPath: path,
             reportBase: base, publishedPerSecond: live.figures.publishedPerSecond)
@@ -169,5 +203,12 @@ struct RunCommand: AsyncParsableCommand {
         for failure in failures { FileHandle.standardError.write(Data("fleet run: \(failure)\n".utf8)) }
         if reason == .interrupted { throw ExitCode(130) }
         if !report.passed || !failures.isEmpty { throw ExitCode(1) }
+    }
+
+    /// Workers load the scenario themselves: they get the broker this run resolved, so a lab broker's port
+    /// and CA reach them.
+    private static func brokerArguments(_ broker: BrokerSpec) -> [String] {
+        guard broker.lab != nil else { return [] }
+        return ["--broker", broker.url] + (broker.caFile.map { ["--broker-ca", $0] } ?? [])
     }
 }

@@ -10,7 +10,9 @@ enum RunConsole {
             ? "\(preflight.processes) device processes, open files up to \(preflight.filesPerProcess) of \(preflight.budget.softLimit) per process"
             : "open files \(preflight.filesPerProcess) of \(preflight.budget.softLimit)"
         var lines = [
-            "scenario \(plan.name) (seed \(plan.seed)) → \(plan.broker.url)",
+            "scenario \(plan.name) (seed \(plan.seed)) → " + (plan.broker.lab.map {
+                "the embedded lab broker, profile \($0), on a free loopback port"
+            } ?? plan.broker.url),
             "  devices \(preflight.devices), impostors \(preflight.impostors), observers \(preflight.observers); " + files,
             "  source addresses: " + (preflight.sources.addresses.isEmpty ? "kernel's choice" : preflight.sources.addresses.joined(separator: ", ")),
             "  timeline (\(plan.timeline.count) steps, \(plan.duration)):",
@@ -28,6 +30,11 @@ enum RunConsole {
         let stamp = Int(Date().timeIntervalSince1970)
         let safeName = plan.name.map { $0.isLetter || $0.isNumber || $0 == "-" ? $0 : "_" }
         return "runs/\(String(safeName))-\(stamp).jsonl"
+    }
+
+    /// The ledger path without `.jsonl`: reports and the lab broker's files sit beside it.
+    static func reportBase(ledgerPath path: String) -> String {
+        path.hasSuffix(".jsonl") ? String(path.dropLast(".jsonl".count)) : path
     }
 
     static func summary(

@@ -16,6 +16,8 @@ import NIOCore
 final class WorkerProcesses: RunDevices, @unchecked Sendable {
     // @unchecked: the mutable state is in `state`, a locked box; the rest is immutable.
     private let scenario: String
+    /// `--broker …` when the coordinator resolved the broker (the lab broker's port and CA).
+    private let brokerArguments: [String]
     private let count: Int
     private let clock: RunClock
     private let sink: any RunEventSink
@@ -33,8 +35,9 @@ final class WorkerProcesses: RunDevices, @unchecked Sendable {
         var failures: [String] = []
     }
 
-    init(scenario: String, count: Int, clock: RunClock, sink: any RunEventSink, eventLoop: any EventLoop) {
+    init(scenario: String, brokerArguments: [String], count: Int, clock: RunClock, sink: any RunEventSink, eventLoop: any EventLoop) {
         self.scenario = scenario
+        self.brokerArguments = brokerArguments
         self.count = count
         self.clock = clock
         self.sink = sink
@@ -53,7 +56,7 @@ final class WorkerProcesses: RunDevices, @unchecked Sendable {
             let process = Process()
             process.executableURL = Self.executable
             process.arguments = ["run", scenario, "--worker", FleetPartition(index: index, count: count).description,
-                                 "--clock-origin", String(clock.originNs)]
+                                 "--clock-origin", String(clock.originNs)] + brokerArguments
             let output = Pipe()
             let input = Pipe()
             process.standardOutput = output

@@ -208,7 +208,7 @@ let package = Package(
         .testTarget(
             name: "FleetTests",
             dependencies: [
-                "Fleet", "Scenario", "Ledger", "MQTTClient", "MQTTCore", "DevicePKI",
+                "Fleet", "Scenario", "Ledger", "MQTTClient", "MQTTCore", "DevicePKI", "LabBroker",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),

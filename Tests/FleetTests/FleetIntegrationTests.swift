@@ -1,11 +1,13 @@
 import Fleet
+import LabBroker
 import Ledger
 import NIOCore
 import NIOPosix
 import Scenario
 import XCTest
 
-/// Tiny scenarios against the real test mosquitto (Scripts/test-broker.sh, 127.0.0.1:1883).
+/// Tiny scenarios against the real test mosquitto (Scripts/test-broker.sh, 127.0.0.1:1883), and the same
+/// checks against the in-process lab broker: one body, two brokers, the same assertions.
 final class FleetIntegrationTests: XCTestCase {
     struct Outcome {
         var plan: Plan
@@ -38,9 +40,10 @@ final class FleetIntegrationTests: XCTestCase {
         }
     }
 
-    /// Plays a scenario to its end in this process, collecting its events (shared with the TLS tests).
-    static func run(_ yaml: String) throws -> Outcome {
-        let plan = try ScenarioLoader.parse(yaml: yaml, path: "integration.yaml")
+    /// Plays a scenario to its end in this process, collecting its events (shared with the TLS tests);
+    /// `broker` replaces the file's broker URL, as `fleet run --broker` does.
+    static func run(broker: String? = nil, _ yaml: String) throws -> Outcome {
+        let plan = try ScenarioLoader.parse(yaml: yaml, path: "integration.yaml", options: .init(brokerOverride: broker))
         let collector = RunEventCollector()
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
         defer { try? group.syncShutdownGracefully() }
@@ -53,8 +56,14 @@ final class FleetIntegrationTests: XCTestCase {
         return Outcome(plan: plan, events: collector.events, counts: counts)
     }
 
-    func testAbruptDisconnectOfTwoShowsTwoFaultsOnTheSeedSelectedDevicesWhichReconnect() throws {
-        let outcome = try Self.run("""
+    func testAbruptDisconnectOfTwoShowsTwoFaultsOnTheSeedSelectedDevicesWhichReconnect() throws { try checkAbruptDisconnectOfTwoShowsTwoFaultsOnTheSeedSelectedDevicesWhichReconnect(broker: nil) }
+
+    func testAbruptDisconnectOfTwoShowsTwoFaultsOnTheSeedSelectedDevicesWhichReconnectOnLabBroker() async throws {
+        try await LabBrokerServer.withServer { lab in try checkAbruptDisconnectOfTwoShowsTwoFaultsOnTheSeedSelectedDevicesWhichReconnect(broker: lab.listeners[0].url) }
+    }
+
+    private func checkAbruptDisconnectOfTwoShowsTwoFaultsOnTheSeedSelectedDevicesWhichReconnect(broker: String?) throws {
+        let outcome = try Self.run(broker: broker, """
             name: fleet-it-abrupt
             seed: 5
             broker: { url: "mqtt://127.0.0.1:1883" }
@@ -87,8 +96,14 @@ final class FleetIntegrationTests: XCTestCase {
         }
     }
 
-    func testDuplicateClientIDImpostorTakesTheSessionOverAgainAndAgain() throws {
-        let outcome = try Self.run("""
+    func testDuplicateClientIDImpostorTakesTheSessionOverAgainAndAgain() throws { try checkDuplicateClientIDImpostorTakesTheSessionOverAgainAndAgain(broker: nil) }
+
+    func testDuplicateClientIDImpostorTakesTheSessionOverAgainAndAgainOnLabBroker() async throws {
+        try await LabBrokerServer.withServer { lab in try checkDuplicateClientIDImpostorTakesTheSessionOverAgainAndAgain(broker: lab.listeners[0].url) }
+    }
+
+    private func checkDuplicateClientIDImpostorTakesTheSessionOverAgainAndAgain(broker: String?) throws {
+        let outcome = try Self.run(broker: broker, """
             name: fleet-it-duplicate
             seed: 8
             broker: { url: "mqtt://127.0.0.1:1883" }
@@ -118,8 +133,14 @@ final class FleetIntegrationTests: XCTestCase {
         }
     }
 
-    func testStalledDevicesGetFewerMessagesAcknowledgedThanTheirNeighbours() throws {
-        let outcome = try Self.run("""
+    func testStalledDevicesGetFewerMessagesAcknowledgedThanTheirNeighbours() throws { try checkStalledDevicesGetFewerMessagesAcknowledgedThanTheirNeighbours(broker: nil) }
+
+    func testStalledDevicesGetFewerMessagesAcknowledgedThanTheirNeighboursOnLabBroker() async throws {
+        try await LabBrokerServer.withServer { lab in try checkStalledDevicesGetFewerMessagesAcknowledgedThanTheirNeighbours(broker: lab.listeners[0].url) }
+    }
+
+    private func checkStalledDevicesGetFewerMessagesAcknowledgedThanTheirNeighbours(broker: String?) throws {
+        let outcome = try Self.run(broker: broker, """
             name: fleet-it-throttle
             seed: 3
             broker: { url: "mqtt://127.0.0.1:1883" }
@@ -149,8 +170,14 @@ final class FleetIntegrationTests: XCTestCase {
 }
 
 extension FleetIntegrationTests {
-    func testPublishStepReachesTheSelectedDevicesConfigurationTopicsThroughTheController() throws {
-        let outcome = try Self.run("""
+    func testPublishStepReachesTheSelectedDevicesConfigurationTopicsThroughTheController() throws { try checkPublishStepReachesTheSelectedDevicesConfigurationTopicsThroughTheController(broker: nil) }
+
+    func testPublishStepReachesTheSelectedDevicesConfigurationTopicsThroughTheControllerOnLabBroker() async throws {
+        try await LabBrokerServer.withServer { lab in try checkPublishStepReachesTheSelectedDevicesConfigurationTopicsThroughTheController(broker: lab.listeners[0].url) }
+    }
+
+    private func checkPublishStepReachesTheSelectedDevicesConfigurationTopicsThroughTheController(broker: String?) throws {
+        let outcome = try Self.run(broker: broker, """
             name: fleet-it-publish
             seed: 12
             broker: { url: "mqtt://127.0.0.1:1883" }

@@ -90,6 +90,7 @@ let package = Package(
                 .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "HeapModule", package: "swift-collections"),
             ],
+            exclude: ["Profile/PROFILES.md"],
             resources: [
                 .embedInCode("Profile/BuiltIn/standard.yaml"),
                 .embedInCode("Profile/BuiltIn/eventgrid.yaml"),

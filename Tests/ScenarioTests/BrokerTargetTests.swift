@@ -51,7 +51,7 @@ final class BrokerTargetTests: XCTestCase {
     }
 
     func testExternalTLSSettingsAreRefusedOnTheLabBroker() {
-        assertSingleError("broker: { url: lab, ca: root.pem }\n" + Self.body, line: 1, column: 20,
+        assertSingleError("broker: { url: lab, ca: root.pem }\n" + Self.body, line: 1, column: 21,
                           mentions: "does not apply to the lab broker")
     }
 
@@ -68,8 +68,8 @@ final class BrokerTargetTests: XCTestCase {
     }
 
     func testBrokerOverrideToTheLabAndWithACA() throws {
-        let lab = try plan(broker: "mqtt://127.0.0.1:1883", options: .init(brokerOverride: "lab:iothub")).broker
-        XCTAssertEqual(lab.lab, "iothub")
+        let lab = try plan(broker: "mqtt://127.0.0.1:1883", options: .init(brokerOverride: "lab:eventgrid")).broker
+        XCTAssertEqual(lab.lab, "eventgrid")
         let tls = try plan(broker: nil, options: .init(brokerOverride: "mqtts://127.0.0.1:8883", brokerCA: "ca.pem")).broker
         XCTAssertEqual(tls.caFile, "ca.pem")
         XCTAssertNil(tls.lab)

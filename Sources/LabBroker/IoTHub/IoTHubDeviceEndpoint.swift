@@ -35,7 +35,7 @@ public struct IoTHubDeviceEndpoint: Sendable {
     /// Telemetry on `devices/{deviceID}/messages/events` (with or without `/`, optionally a URL-encoded
     /// property bag), twin GET and reported PATCH with a `$rid`, and direct method responses.
     public func allowsPublish(topic: String, deviceID: String) -> Bool {
-        IoTHubTopics.classify(topic, deviceID: deviceID) != nil
+        IoTHubTopics.isDeviceTopic(topic, deviceID: deviceID)
     }
 
     /// Exactly `devices/{deviceID}/messages/devicebound/#`, `$iothub/twin/res/#`,
@@ -48,7 +48,10 @@ public struct IoTHubDeviceEndpoint: Sendable {
     /// hub sends back to that device (none for a method response, which completes the operator's call).
     /// nil: not a service topic, route it as telemetry. Call only for topics `allowsPublish` accepted.
     public mutating func serve(_ publish: PublishPacket, from deviceID: String, now: NIODeadline) -> [PublishPacket]? {
-        guard let message = IoTHubTopics.classify(publish.topic, deviceID: deviceID) else { return nil }
+        // Service topics start with `$iothub/`; skipping the rest spares telemetry a second parse.
+        guard publish.topic.utf8.first == UInt8(ascii: "$"),
+            let message = IoTHubTopics.classify(publish.topic, deviceID: deviceID)
+        else { return nil }
         switch message {
         case .telemetry:
             return nil

@@ -50,69 +50,59 @@ public struct IoTHubPropertyBag: Sendable, Hashable, ExpressibleByDictionaryLite
     /// Parses and decodes an encoded bag; nil when it is not well formed (see `isWellFormed`). An empty
     /// string is the empty bag.
     public init?(encoded: Substring) {
-        guard Self.isWellFormed(encoded.utf8) else { return nil }
-        var properties: [Property] = []
-        // The empty bag has no pairs; otherwise well-formedness guarantees every pair is non-empty.
-        for pair in encoded.utf8.split(separator: PercentCoding.ampersand) {
-            let separator = pair.firstIndex(of: PercentCoding.equals)
-            guard let name = PercentCoding.decode(pair[..<(separator ?? pair.endIndex)]) else { return nil }
-            var value: String?
-            if let separator {
-                guard let decoded = PercentCoding.decode(pair[pair.index(after: separator)...]) else { return nil }
-                value = decoded
+        var text = encoded
+        let decoded: [Property]? = text.withUTF8 { bytes in
+            guard PercentCoding.isWellFormedBag(bytes) else { return nil }
+            var properties: [Property] = []
+            for pair in PercentCoding.pairs(in: bytes) {
+                guard let name = PercentCoding.decode(UnsafeBufferPointer(rebasing: bytes[pair.name])) else {
+                    return nil
+                }
+                var value: String?
+                if let range = pair.value {
+                    guard let decoded = PercentCoding.decode(UnsafeBufferPointer(rebasing: bytes[range])) else {
+                        return nil
+                    }
+                    value = decoded
+                }
+                properties.append(Property(name: name, value: value))
             }
-            properties.append(Property(name: name, value: value))
+            return properties
         }
-        self.properties = properties
+        guard let decoded else { return nil }
+        properties = decoded
     }
 
-    /// Whether `bag` is strictly well formed, without allocating: pairs separated by `&`, each a non-empty
-    /// name optionally followed by `=` and a value; names and values use only unreserved characters,
-    /// `$ ! * ' ( ) , ; : @` and `%XX` escapes that decode to valid UTF-8. The empty bag is well formed.
-    public static func isWellFormed(_ bag: Substring.UTF8View) -> Bool {
-        if bag.isEmpty { return true }
-        var pairStart = bag.startIndex
-        while true {
-            let pairEnd = bag[pairStart...].firstIndex(of: PercentCoding.ampersand) ?? bag.endIndex
-            let pair = bag[pairStart..<pairEnd]
-            let separator = pair.firstIndex(of: PercentCoding.equals)
-            let name = pair[..<(separator ?? pair.endIndex)]
-            guard !name.isEmpty, PercentCoding.isValidComponent(name) else { return false }
-            if let separator, !PercentCoding.isValidComponent(pair[pair.index(after: separator)...]) {
-                return false
-            }
-            guard pairEnd != bag.endIndex else { return true }
-            pairStart = bag.index(after: pairEnd)
-        }
+    /// Whether `bag` is strictly well formed: pairs separated by `&`, each a non-empty name optionally
+    /// followed by `=` and a value; names and values use only unreserved characters, `$ ! * ' ( ) , ; : @`
+    /// and `%XX` escapes that decode to valid UTF-8. The empty bag is well formed.
+    public static func isWellFormed(_ bag: Substring) -> Bool {
+        var text = bag
+        return text.withUTF8 { PercentCoding.isWellFormedBag($0) }
     }
 
     /// The still-encoded value of the only property called `name` in a well-formed `query`; nil when the
     /// query is malformed, the name is absent, repeated, or has no value.
     public static func rawValue(of name: String, inQuery query: Substring) -> Substring? {
-        guard isWellFormed(query.utf8), !query.isEmpty else { return nil }
-        var found: Substring?
-        var pairStart = query.utf8.startIndex
-        let utf8 = query.utf8
-        while true {
-            let pairEnd = utf8[pairStart...].firstIndex(of: PercentCoding.ampersand) ?? utf8.endIndex
-            let pair = utf8[pairStart..<pairEnd]
-            let separator = pair.firstIndex(of: PercentCoding.equals)
-            if pair[..<(separator ?? pair.endIndex)].elementsEqual(name.utf8) {
-                guard found == nil, let separator else { return nil }
-                found = Substring(pair[pair.index(after: separator)...])
-            }
-            guard pairEnd != utf8.endIndex else { return found }
-            pairStart = utf8.index(after: pairEnd)
+        var text = query
+        var key = name
+        let range = text.withUTF8 { bytes in
+            key.withUTF8 { PercentCoding.isWellFormedBag(bytes) ? PercentCoding.valueRange(named: $0, in: bytes) : nil }
         }
+        guard let range else { return nil }
+        let utf8 = query.utf8
+        let lower = utf8.index(utf8.startIndex, offsetBy: range.lowerBound)
+        return query[lower..<utf8.index(lower, offsetBy: range.count)]
     }
 }
 
-/// RFC 3986 percent-encoding as IoT Hub's topics use it.
+/// RFC 3986 percent-encoding as IoT Hub's topics use it, on contiguous UTF-8 (the engine checks every
+/// telemetry topic with it, so it neither allocates nor walks `String` indices).
 enum PercentCoding {
     static let ampersand = UInt8(ascii: "&")
     static let equals = UInt8(ascii: "=")
     private static let percent = UInt8(ascii: "%")
-    private static let hexDigits = Array("0123456789ABCDEF".utf8)
+    private static let hexDigits: StaticString = "0123456789ABCDEF"
 
     /// Letters, digits and `- . _ ~`: written as they are; every other byte is escaped.
     static func isUnreserved(_ byte: UInt8) -> Bool {
@@ -139,18 +129,20 @@ enum PercentCoding {
     }
 
     static func encode(_ string: String, into bytes: inout [UInt8]) {
-        for byte in string.utf8 {
-            if isUnreserved(byte) {
-                bytes.append(byte)
-            } else {
-                bytes.append(percent)
-                bytes.append(hexDigits[Int(byte >> 4)])
-                bytes.append(hexDigits[Int(byte & 0x0F)])
+        hexDigits.withUTF8Buffer { hex in
+            for byte in string.utf8 {
+                if isUnreserved(byte) {
+                    bytes.append(byte)
+                } else {
+                    bytes.append(percent)
+                    bytes.append(hex[Int(byte >> 4)])
+                    bytes.append(hex[Int(byte & 0x0F)])
+                }
             }
         }
     }
 
-    static func hexValue(_ byte: UInt8) -> UInt8? {
+    private static func hexValue(_ byte: UInt8) -> UInt8? {
         switch byte {
         case UInt8(ascii: "0")...UInt8(ascii: "9"): return byte - UInt8(ascii: "0")
         case UInt8(ascii: "a")...UInt8(ascii: "f"): return byte - UInt8(ascii: "a") + 10
@@ -159,49 +151,105 @@ enum PercentCoding {
         }
     }
 
-    /// Only accepted raw characters and well-formed escapes, and the decoded bytes are valid UTF-8 —
-    /// checked as they are decoded, without a buffer.
-    static func isValidComponent(_ component: Substring.UTF8View) -> Bool {
+    /// One pass over a bag: every pair has a non-empty name and at most one `=`; every name and value
+    /// holds only accepted raw bytes and `%XX` escapes whose decoded bytes are valid UTF-8.
+    static func isWellFormedBag(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard !bytes.isEmpty else { return true }
         var utf8 = UTF8Validator()
-        var index = component.startIndex
-        while index < component.endIndex {
-            let byte = component[index]
-            if byte == percent {
-                let high = component.index(after: index)
-                guard high < component.endIndex else { return false }
-                let low = component.index(after: high)
-                guard low < component.endIndex,
-                    let highValue = hexValue(component[high]), let lowValue = hexValue(component[low]),
-                    utf8.accept(highValue << 4 | lowValue)
+        var nameLength = 0
+        var inValue = false
+        var index = 0
+        while index < bytes.count {
+            let byte = bytes[index]
+            switch byte {
+            case ampersand:
+                guard nameLength > 0, utf8.isComplete else { return false }
+                nameLength = 0
+                inValue = false
+            case equals:
+                guard !inValue, nameLength > 0, utf8.isComplete else { return false }
+                inValue = true
+            case percent:
+                guard index + 2 < bytes.count, let high = hexValue(bytes[index + 1]),
+                    let low = hexValue(bytes[index + 2]), utf8.accept(high << 4 | low)
                 else { return false }
-                index = component.index(after: low)
-            } else {
+                index += 2
+                if !inValue { nameLength += 1 }
+            default:
                 guard isAcceptedRaw(byte), utf8.accept(byte) else { return false }
-                index = component.index(after: index)
+                if !inValue { nameLength += 1 }
             }
+            index += 1
         }
-        return utf8.isComplete
+        return nameLength > 0 && utf8.isComplete
     }
 
-    /// The decoded text of a component that `isValidComponent` accepted; nil otherwise.
-    static func decode(_ component: Substring.UTF8View) -> String? {
-        guard isValidComponent(component) else { return nil }
-        guard component.contains(percent) else { return String(Substring(component)) }
+    /// The byte ranges of each pair's name and value in a well-formed, non-empty bag.
+    static func pairs(in bytes: UnsafeBufferPointer<UInt8>) -> [(name: Range<Int>, value: Range<Int>?)] {
+        var result: [(name: Range<Int>, value: Range<Int>?)] = []
+        forEachPair(in: bytes) { name, value in
+            result.append((name, value))
+            return true
+        }
+        return result
+    }
+
+    /// The value range of the only pair named `name`; nil if absent, repeated or without a value.
+    static func valueRange(named name: UnsafeBufferPointer<UInt8>, in bytes: UnsafeBufferPointer<UInt8>) -> Range<Int>? {
+        var found: Range<Int>?
+        var valid = true
+        forEachPair(in: bytes) { nameRange, valueRange in
+            guard nameRange.count == name.count,
+                zip(nameRange, 0..<name.count).allSatisfy({ bytes[$0.0] == name[$0.1] })
+            else { return true }
+            guard found == nil, let valueRange else {
+                valid = false
+                return false
+            }
+            found = valueRange
+            return true
+        }
+        return valid ? found : nil
+    }
+
+    /// Calls `body` with each pair's name and value ranges until it returns false.
+    private static func forEachPair(
+        in bytes: UnsafeBufferPointer<UInt8>, _ body: (Range<Int>, Range<Int>?) -> Bool
+    ) {
+        guard !bytes.isEmpty else { return }
+        var pairStart = 0
+        while pairStart <= bytes.count {
+            var pairEnd = pairStart
+            var separator: Int?
+            while pairEnd < bytes.count, bytes[pairEnd] != ampersand {
+                if separator == nil, bytes[pairEnd] == equals { separator = pairEnd }
+                pairEnd += 1
+            }
+            let name = pairStart..<(separator ?? pairEnd)
+            let value = separator.map { ($0 + 1)..<pairEnd }
+            guard body(name, value) else { return }
+            pairStart = pairEnd + 1
+        }
+    }
+
+    /// The text of a component `isWellFormedBag` accepted (escapes decoded).
+    static func decode(_ component: UnsafeBufferPointer<UInt8>) -> String? {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(component.count)
-        var index = component.startIndex
-        while index < component.endIndex {
-            if component[index] == percent, let high = hexValue(component[component.index(index, offsetBy: 1)]),
-                let low = hexValue(component[component.index(index, offsetBy: 2)])
-            {
+        var index = 0
+        while index < component.count {
+            if component[index] == percent {
+                guard index + 2 < component.count, let high = hexValue(component[index + 1]),
+                    let low = hexValue(component[index + 2])
+                else { return nil }
                 bytes.append(high << 4 | low)
-                index = component.index(index, offsetBy: 3)
+                index += 3
             } else {
                 bytes.append(component[index])
-                index = component.index(after: index)
+                index += 1
             }
         }
-        return String(decoding: bytes, as: UTF8.self)
+        return String(validating: bytes, as: UTF8.self)
     }
 }
 

@@ -19,75 +19,63 @@ public enum IoTHubTopics {
     /// Device IDs are at most 128 characters (IoT Hub identity registry).
     public static let maximumDeviceIDBytes = 128
 
-    private static let devicesPrefix = "devices/"
-    private static let eventsSuffix = "/messages/events"
-    private static let deviceboundSuffix = "/messages/devicebound/#"
-    private static let twinGetPrefix = "$iothub/twin/GET/?"
-    private static let reportedPatchPrefix = "$iothub/twin/PATCH/properties/reported/?"
-    private static let methodResponsePrefix = "$iothub/methods/res/"
-    private static let serviceFilters: [String] = [
+    private static let devicesPrefix: StaticString = "devices/"
+    private static let eventsSuffix: StaticString = "/messages/events"
+    private static let deviceboundSuffix: StaticString = "/messages/devicebound/#"
+    private static let twinGetPrefix: StaticString = "$iothub/twin/GET/?"
+    private static let reportedPatchPrefix: StaticString = "$iothub/twin/PATCH/properties/reported/?"
+    private static let methodResponsePrefix: StaticString = "$iothub/methods/res/"
+    private static let serviceFilters: [StaticString] = [
         "$iothub/twin/res/#", "$iothub/twin/PATCH/properties/desired/#", "$iothub/methods/POST/#",
     ]
-    private static let requestIDName = "$rid"
+    private static let requestIDName: StaticString = "$rid"
     private static let slash = UInt8(ascii: "/")
     private static let questionMark = UInt8(ascii: "?")
 
     /// `topic` as one of the documented device-to-hub topics of `deviceID`; nil for anything else,
     /// including another device's topics and a malformed property bag or `$rid`.
     public static func classify(_ topic: String, deviceID: String) -> DeviceMessage? {
-        var rest = topic[...].utf8
-        if consume(devicesPrefix, from: &rest) {
-            guard isValidDeviceID(deviceID), consume(deviceID, from: &rest), consume(eventsSuffix, from: &rest)
-            else { return nil }
-            if rest.isEmpty { return .telemetry(propertyBag: Substring(rest)) }
-            guard rest.first == slash else { return nil }
-            let bag = rest.dropFirst()
-            guard !bag.contains(slash), IoTHubPropertyBag.isWellFormed(bag) else { return nil }
-            return .telemetry(propertyBag: Substring(bag))
+        guard let parsed = parse(topic, deviceID: deviceID) else { return nil }
+        let utf8 = topic.utf8
+        func slice(_ range: Range<Int>) -> Substring {
+            let lower = utf8.index(utf8.startIndex, offsetBy: range.lowerBound)
+            return topic[lower..<utf8.index(lower, offsetBy: range.count)]
         }
-        if consume(twinGetPrefix, from: &rest) {
-            return requestID(inQuery: rest).map { .twinGet(requestID: $0) }
+        switch parsed {
+        case .telemetry(let bag): return .telemetry(propertyBag: slice(bag))
+        case .twinGet(let rid): return .twinGet(requestID: slice(rid))
+        case .reportedPatch(let rid): return .reportedPatch(requestID: slice(rid))
+        case .methodResponse(let status, let rid): return .methodResponse(status: status, requestID: slice(rid))
         }
-        if consume(reportedPatchPrefix, from: &rest) {
-            return requestID(inQuery: rest).map { .reportedPatch(requestID: $0) }
-        }
-        if consume(methodResponsePrefix, from: &rest) {
-            guard let statusEnd = rest.firstIndex(of: slash), let status = parseStatus(rest[..<statusEnd]) else {
-                return nil
-            }
-            rest = rest[rest.index(after: statusEnd)...]
-            guard rest.first == questionMark, let rid = requestID(inQuery: rest.dropFirst()) else { return nil }
-            return .methodResponse(status: status, requestID: rid)
-        }
-        return nil
     }
 
-    /// Whether `filter` is one of the four documented filters for `deviceID`, character for character:
-    /// IoT Hub allows no other wildcard use. A device ID containing `+` or `#` cannot subscribe to its
+    /// Whether `topic` is a documented device-to-hub topic of `deviceID`: `classify` without building
+    /// substrings, for the engine's check of every PUBLISH.
+    public static func isDeviceTopic(_ topic: String, deviceID: String) -> Bool {
+        parse(topic, deviceID: deviceID) != nil
+    }
+
+    /// Whether `filter` is one of the four documented filters for `deviceID`, byte for byte: IoT Hub
+    /// allows no other wildcard use. A device ID containing `+` or `#` cannot subscribe to its
     /// cloud-to-device filter, since in a filter those would widen it to other devices' topics.
     public static func isAllowedSubscription(_ filter: String, deviceID: String) -> Bool {
-        var rest = filter[...].utf8
-        if consume(devicesPrefix, from: &rest) {
-            guard isValidDeviceID(deviceID), !deviceID.utf8.contains(where: { $0 == UInt8(ascii: "+") || $0 == UInt8(ascii: "#") })
-            else { return false }
-            return consume(deviceID, from: &rest) && consume(deviceboundSuffix, from: &rest) && rest.isEmpty
+        withBytes(filter) { bytes in
+            var cursor = ByteCursor(bytes)
+            if cursor.consume(devicesPrefix) {
+                return withBytes(deviceID) { id in
+                    isValidDeviceID(id) && !id.contains(UInt8(ascii: "+")) && !id.contains(UInt8(ascii: "#"))
+                        && cursor.consume(id) && cursor.consume(deviceboundSuffix) && cursor.isAtEnd
+                }
+            }
+            return serviceFilters.contains { literal in
+                literal.withUTF8Buffer { $0.elementsEqual(bytes) }
+            }
         }
-        return serviceFilters.contains { filter.utf8.elementsEqual($0.utf8) }
     }
 
     /// IoT Hub's device ID rule: 1–128 ASCII letters, digits and `- : . + % _ # * ? ! ( ) , = @ ; $ '`.
     public static func isValidDeviceID(_ deviceID: String) -> Bool {
-        let bytes = deviceID.utf8
-        guard !bytes.isEmpty, bytes.count <= maximumDeviceIDBytes else { return false }
-        return bytes.allSatisfy { byte in
-            switch byte {
-            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
-                UInt8(ascii: "0")...UInt8(ascii: "9"):
-                return true
-            default:
-                return "-:.+%_#*?!(),=@;$'".utf8.contains(byte)
-            }
-        }
+        withBytes(deviceID) { isValidDeviceID($0) }
     }
 
     /// A direct method name as it goes into a topic level: printable ASCII without space, `/`, `+`, `#`,
@@ -126,29 +114,120 @@ public enum IoTHubTopics {
 
     // MARK: Parsing
 
-    private static func consume(_ literal: String, from rest: inout Substring.UTF8View) -> Bool {
-        guard rest.starts(with: literal.utf8) else { return false }
-        rest = rest.dropFirst(literal.utf8.count)
-        return true
+    /// A classified topic as byte ranges of it.
+    private enum ParsedTopic {
+        case telemetry(bag: Range<Int>)
+        case twinGet(rid: Range<Int>)
+        case reportedPatch(rid: Range<Int>)
+        case methodResponse(status: Int, rid: Range<Int>)
+    }
+
+    private static func parse(_ topic: String, deviceID: String) -> ParsedTopic? {
+        withBytes(topic) { bytes in
+            var cursor = ByteCursor(bytes)
+            if cursor.consume(devicesPrefix) {
+                let matchesDevice = withBytes(deviceID) { id in isValidDeviceID(id) && cursor.consume(id) }
+                guard matchesDevice, cursor.consume(eventsSuffix) else { return nil }
+                if cursor.isAtEnd { return .telemetry(bag: cursor.rest) }
+                guard cursor.consume(byte: slash) else { return nil }
+                let bag = cursor.rest
+                guard PercentCoding.isWellFormedBag(UnsafeBufferPointer(rebasing: bytes[bag])) else { return nil }
+                return .telemetry(bag: bag)
+            }
+            if cursor.consume(twinGetPrefix) {
+                return requestID(in: bytes, query: cursor.rest).map { .twinGet(rid: $0) }
+            }
+            if cursor.consume(reportedPatchPrefix) {
+                return requestID(in: bytes, query: cursor.rest).map { .reportedPatch(rid: $0) }
+            }
+            if cursor.consume(methodResponsePrefix) {
+                guard let status = cursor.consumeStatus(), cursor.consume(byte: slash), cursor.consume(byte: questionMark),
+                    let rid = requestID(in: bytes, query: cursor.rest)
+                else { return nil }
+                return .methodResponse(status: status, rid: rid)
+            }
+            return nil
+        }
     }
 
     /// The raw `$rid` of a service topic's query: present once, non-empty, at most
     /// `maximumRequestIDBytes`, in a well-formed query.
-    private static func requestID(inQuery query: Substring.UTF8View) -> Substring? {
-        guard let rid = IoTHubPropertyBag.rawValue(of: requestIDName, inQuery: Substring(query)),
-            !rid.isEmpty, rid.utf8.count <= maximumRequestIDBytes
+    private static func requestID(in bytes: UnsafeBufferPointer<UInt8>, query: Range<Int>) -> Range<Int>? {
+        let queryBytes = UnsafeBufferPointer(rebasing: bytes[query])
+        guard !queryBytes.isEmpty, PercentCoding.isWellFormedBag(queryBytes),
+            let rid = requestIDName.withUTF8Buffer({ PercentCoding.valueRange(named: $0, in: queryBytes) }),
+            !rid.isEmpty, rid.count <= maximumRequestIDBytes
         else { return nil }
-        return rid
+        return (rid.lowerBound + query.lowerBound)..<(rid.upperBound + query.lowerBound)
+    }
+
+    private static func isValidDeviceID(_ id: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard !id.isEmpty, id.count <= maximumDeviceIDBytes else { return false }
+        for byte in id {
+            switch byte {
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
+                UInt8(ascii: "0")...UInt8(ascii: "9"),
+                UInt8(ascii: "-"), UInt8(ascii: ":"), UInt8(ascii: "."), UInt8(ascii: "+"), UInt8(ascii: "%"),
+                UInt8(ascii: "_"), UInt8(ascii: "#"), UInt8(ascii: "*"), UInt8(ascii: "?"), UInt8(ascii: "!"),
+                UInt8(ascii: "("), UInt8(ascii: ")"), UInt8(ascii: ","), UInt8(ascii: "="), UInt8(ascii: "@"),
+                UInt8(ascii: ";"), UInt8(ascii: "$"), UInt8(ascii: "'"):
+                continue
+            default:
+                return false
+            }
+        }
+        return true
+    }
+
+    /// The string's UTF-8 without copying it (a native string is already contiguous).
+    private static func withBytes<Result>(_ string: String, _ body: (UnsafeBufferPointer<UInt8>) -> Result) -> Result {
+        if let result = string.utf8.withContiguousStorageIfAvailable(body) { return result }
+        var contiguous = string
+        return contiguous.withUTF8(body)
+    }
+}
+
+/// Reads a topic front to back.
+private struct ByteCursor {
+    let bytes: UnsafeBufferPointer<UInt8>
+    private(set) var position = 0
+
+    init(_ bytes: UnsafeBufferPointer<UInt8>) {
+        self.bytes = bytes
+    }
+
+    var isAtEnd: Bool { position == bytes.count }
+    var rest: Range<Int> { position..<bytes.count }
+
+    mutating func consume(_ literal: StaticString) -> Bool {
+        literal.withUTF8Buffer { consume($0) }
+    }
+
+    mutating func consume(_ expected: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard bytes.count - position >= expected.count else { return false }
+        for offset in 0..<expected.count where bytes[position + offset] != expected[offset] {
+            return false
+        }
+        position += expected.count
+        return true
+    }
+
+    mutating func consume(byte: UInt8) -> Bool {
+        guard position < bytes.count, bytes[position] == byte else { return false }
+        position += 1
+        return true
     }
 
     /// 1–9 decimal digits (IoT Hub: "status must be an integer").
-    private static func parseStatus(_ digits: Substring.UTF8View) -> Int? {
-        guard !digits.isEmpty, digits.count <= 9 else { return nil }
+    mutating func consumeStatus() -> Int? {
         var value = 0
-        for byte in digits {
-            guard byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") else { return nil }
-            value = value * 10 + Int(byte - UInt8(ascii: "0"))
+        var digits = 0
+        while position < bytes.count, bytes[position] >= UInt8(ascii: "0"), bytes[position] <= UInt8(ascii: "9") {
+            guard digits < 9 else { return nil }
+            value = value * 10 + Int(bytes[position] - UInt8(ascii: "0"))
+            digits += 1
+            position += 1
         }
-        return value
+        return digits > 0 ? value : nil
     }
 }

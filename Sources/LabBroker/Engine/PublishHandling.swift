@@ -74,10 +74,7 @@ extension BrokerEngine {
             served.topic = topic
             if let replies = iotHub?.serve(served, from: identity.authenticationName, now: now) {
                 for reply in replies {
-                    let message = RoutedMessage(topic: reply.topic, payload: reply.payload, qos: reply.qos,
-                                                retain: false, properties: reply.properties, now: now)
-                    deliver(message, qos: reply.qos, retain: false, subscriptionIdentifiers: [], to: session,
-                            now: now, into: &actions)
+                    _ = deliverThroughOwnSubscriptions(reply, to: session, now: now, into: &actions)
                 }
                 endDoomedSessions(now: now, into: &actions)
                 return

@@ -1,3 +1,4 @@
+import DequeModule
 import HeapModule
 import NIOCore
 
@@ -5,8 +6,8 @@ import NIOCore
 /// every connect of a client ID after repeated failures. Mutated by the engine on its loop.
 ///
 /// Rates are exact over a sliding one-second window: an event at `t` counts until `t + 1 s`. A client's
-/// entry keeps at most `limit` timestamps per rate, and is forgotten once every window it has is empty and
-/// no lockout runs. At most `maximumTrackedClients` entries exist: past that, a connect of a client ID
+/// entry keeps the timestamps still inside its windows (at most `limit` per rate), and is forgotten once
+/// every window it has is empty and no lockout runs. At most `maximumTrackedClients` entries exist: past that, a connect of a client ID
 /// that has no entry is refused as `.rateExceeded` (the broker acts overloaded rather than forget a
 /// lockout), while a message of such a client is admitted uncounted (a storm must not cut off clients
 /// already connected).
@@ -51,15 +52,13 @@ public struct ConnectAdmission: Sendable {
     public mutating func admitConnect(clientID: String, now: NIODeadline) -> Decision {
         forgetIdleClients(now: now)
         guard tracksConnects else { return admitTotal(now: now) ? .admit : .rateExceeded }
-        let key = clientID.hashValue
-        guard var entry = clients[key] ?? newEntry(key: key, now: now) else { return .rateExceeded }
-        defer { clients[key] = entry }
-        if let until = entry.lockedUntil, now < until { return .lockedOut(until: until) }
-        if rules.connectsPerClient != nil, !entry.connects.hasRoom(now: now, span: Self.second) {
+        guard let index = entryIndex(clientID: clientID, now: now) else { return .rateExceeded }
+        if let until = clients.values[index].lockedUntil, now < until { return .lockedOut(until: until) }
+        if rules.connectsPerClient != nil, !clients.values[index].connects.hasRoom(now: now, span: Self.second) {
             return .rateExceeded
         }
         guard admitTotal(now: now) else { return .rateExceeded }
-        if rules.connectsPerClient != nil { entry.connects.record(now) }
+        if rules.connectsPerClient != nil { clients.values[index].connects.record(now) }
         return .admit
     }
 
@@ -68,29 +67,25 @@ public struct ConnectAdmission: Sendable {
     public mutating func recordFailure(clientID: String, now: NIODeadline) {
         guard rules.lockout != nil else { return }
         forgetIdleClients(now: now)
-        let key = clientID.hashValue
-        guard var entry = clients[key] ?? newEntry(key: key, now: now) else { return }
-        if let until = entry.lockedUntil, now < until { return }
-        entry.lockedUntil = nil
-        if entry.failures.hasRoom(now: now, span: lockoutWindow) {
-            entry.failures.record(now)
+        guard let index = entryIndex(clientID: clientID, now: now) else { return }
+        if let until = clients.values[index].lockedUntil, now < until { return }
+        clients.values[index].lockedUntil = nil
+        if clients.values[index].failures.hasRoom(now: now, span: lockoutWindow) {
+            clients.values[index].failures.record(now)
         } else {
-            entry.failures.removeAll()
-            entry.lockedUntil = now + lockoutDuration
+            clients.values[index].failures.removeAll()
+            clients.values[index].lockedUntil = now + lockoutDuration
         }
-        clients[key] = entry
     }
 
     /// false: the message exceeds the client's rate (DISCONNECT 0x96 / close).
     public mutating func admitMessage(clientID: String, now: NIODeadline) -> Bool {
         guard rules.messagesPerClient != nil else { return true }
         forgetIdleClients(now: now)
-        let key = clientID.hashValue
-        guard var entry = clients[key] ?? newEntry(key: key, now: now) else { return true }
-        let allowed = entry.messages.hasRoom(now: now, span: Self.second)
-        if allowed { entry.messages.record(now) }
-        clients[key] = entry
-        return allowed
+        guard let index = entryIndex(clientID: clientID, now: now) else { return true }
+        guard clients.values[index].messages.hasRoom(now: now, span: Self.second) else { return false }
+        clients.values[index].messages.record(now)
+        return true
     }
 
     /// The total rate, counted only for connects that passed every per-client check.
@@ -101,13 +96,17 @@ public struct ConnectAdmission: Sendable {
         return true
     }
 
-    /// An empty entry with its review scheduled; nil when the table is full.
-    private mutating func newEntry(key: Int, now: NIODeadline) -> ClientWindows? {
+    /// Where the client's entry is, creating it (and scheduling its review) if need be; nil when the table
+    /// is full. Entries are then mutated in place, so a message costs no copy of its window.
+    private mutating func entryIndex(clientID: String, now: NIODeadline) -> [Int: ClientWindows].Index? {
+        let key = clientID.hashValue
+        if let index = clients.index(forKey: key) { return index }
         guard clients.count < maximumTrackedClients else { return nil }
+        clients[key] = ClientWindows(connects: EventWindow(limit: rules.connectsPerClient ?? 0),
+                                     messages: EventWindow(limit: rules.messagesPerClient ?? 0),
+                                     failures: EventWindow(limit: max(0, (rules.lockout?.failures ?? 1) - 1)))
         reviews.insert(Review(at: now + Self.second, key: key))
-        return ClientWindows(connects: EventWindow(limit: rules.connectsPerClient ?? 0),
-                             messages: EventWindow(limit: rules.messagesPerClient ?? 0),
-                             failures: EventWindow(limit: max(0, (rules.lockout?.failures ?? 1) - 1)))
+        return clients.index(forKey: key)
     }
 
     /// Drops entries whose windows have all emptied; an entry still in use is reviewed again when its
@@ -150,41 +149,27 @@ private struct ClientWindows: Sendable {
     }
 }
 
-/// The newest events of one kind, at most `limit` of them: enough to tell whether `limit` of them fall
-/// inside the window ending now. A ring, so recording never shifts.
+/// The events of one kind still inside their window, at most `limit` of them: memory follows the rate a
+/// client actually reaches, never more than its limit.
 private struct EventWindow: Sendable {
-    private var times: [NIODeadline] = []
-    private var head = 0
-    /// The limit: that many events inside the window leave no room for another.
-    private let capacity: Int
+    private var times = Deque<NIODeadline>()
+    /// That many events inside the window leave no room for another.
+    private let limit: Int
 
-    init(limit: Int) { capacity = max(0, limit) }
+    init(limit: Int) { self.limit = max(0, limit) }
 
-    var newest: NIODeadline? {
-        guard !times.isEmpty else { return nil }
-        return times[(head + times.count - 1) % times.count]
-    }
+    var newest: NIODeadline? { times.last }
 
-    /// Fewer than `limit` events happened in `(now - span, now]`.
-    func hasRoom(now: NIODeadline, span: TimeAmount) -> Bool {
-        guard capacity > 0 else { return false }
-        guard times.count == capacity else { return true }
-        // The ring is full: the oldest kept event decides.
-        return times[head] + span <= now
+    /// Fewer than `limit` events happened in `(now - span, now]`; forgets the ones before.
+    mutating func hasRoom(now: NIODeadline, span: TimeAmount) -> Bool {
+        while let oldest = times.first, oldest + span <= now { times.removeFirst() }
+        return times.count < limit
     }
 
     mutating func record(_ time: NIODeadline) {
-        guard capacity > 0 else { return }
-        if times.count < capacity {
-            times.append(time)
-        } else {
-            times[head] = time
-            head = (head + 1) % capacity
-        }
+        guard limit > 0 else { return }
+        times.append(time)
     }
 
-    mutating func removeAll() {
-        times.removeAll()
-        head = 0
-    }
+    mutating func removeAll() { times.removeAll() }
 }

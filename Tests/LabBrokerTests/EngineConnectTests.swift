@@ -198,6 +198,16 @@ final class EngineConnectTests: XCTestCase {
         XCTAssertEqual(harness.engine.statistics.connections, 0)
     }
 
+    func testCancelledTimersDoNotPileUp() {
+        let harness = EngineHarness()
+        for index in 0..<5_000 {
+            let id = harness.connected("c\(index)", keepAlive: 3_600)
+            harness.closeTransport(id)
+        }
+        XCTAssertEqual(harness.engine.statistics.connections, 0)
+        XCTAssertLessThanOrEqual(harness.engine.timers.count, 1_025, "stale entries are compacted away")
+    }
+
     func testPingAndDisconnect() {
         let harness = EngineHarness()
         let id = harness.connected("p", version: .v3_1_1)

@@ -152,6 +152,22 @@ final class EngineSessionTests: XCTestCase {
         XCTAssertTrue(harness.publishes(back).isEmpty, "the subscription ended with the session")
     }
 
+    func testFullQueueOfAConnectedSessionDropsInsteadOfEndingIt() {
+        var profile = BrokerProfile()
+        profile.offlineQueue = QueueLimit(messages: 1, bytes: 1 << 20, onOverflow: .endSession)
+        let harness = EngineHarness(profile: profile)
+        let device = harness.connected("dev", cleanStart: false, properties: [.sessionExpiryInterval(3600), .receiveMaximum(1)])
+        harness.subscribe("cmd", on: device)
+        let publisher = harness.connected("pub")
+        for index in 1...3 { harness.publish("cmd", "\(index)", qos: .atLeastOnce, id: UInt16(index), on: publisher) }
+        let first = harness.publishes(device)
+        XCTAssertEqual(first.map(\.payload.string), ["1"], "one in flight, one queued, one dropped")
+        XCTAssertFalse(harness.isClosed(device))
+        harness.send(.puback(PublishAckPacket(packetIdentifier: first.first?.packetIdentifier ?? 0)), on: device)
+        XCTAssertEqual(harness.publishes(device).map(\.payload.string), ["2"])
+        XCTAssertEqual(harness.engine.statistics.sessions, 2)
+    }
+
     func testUnacknowledgedMessagesAreResentWithDupBeforeQueuedOnes() {
         let harness = EngineHarness()
         let device = harness.connected("dev", cleanStart: false, properties: persistent)

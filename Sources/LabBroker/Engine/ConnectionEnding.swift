@@ -66,13 +66,8 @@ extension BrokerEngine {
     }
 
     /// Discards `session` and everything in it. A pending will is published now, since the session it
-    /// waited for has ended (§3.1.3.2.2). A live connection is closed first (queue overflow).
+    /// waited for has ended (§3.1.3.2.2). Only ever called for a session without a live connection.
     func endSession(_ session: BrokerSession, now: NIODeadline, into actions: inout [BrokerAction]) {
-        if let connection = session.connection {
-            endConnection(connection, .brokerDisconnect(.quotaExceeded), now: now, into: &actions)
-            // endConnection may already have ended the session (expiry 0).
-            guard sessions[session.clientID] === session else { return }
-        }
         if sessions[session.clientID] === session { sessions[session.clientID] = nil }
         for (filter, _) in session.subscriptions {
             let shared = SharedFilter(filter)

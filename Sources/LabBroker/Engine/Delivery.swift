@@ -84,10 +84,10 @@ extension BrokerEngine {
             return
         }
         guard !session.queue.append(delivery) else { return }
-        switch profile.offlineQueue.onOverflow {
-        case .dropNewest:
-            break
-        case .endSession:
+        // A full queue ends the session only while it waits for its client (Event Grid, seed 003: "a queue
+        // … for each active MQTT session that isn't connected"); a connected client behind on its
+        // acknowledgements just loses the newest message.
+        if profile.offlineQueue.onOverflow == .endSession && session.connection == nil {
             session.isEnding = true
             sessionsToEnd.append(session)
         }

@@ -184,7 +184,8 @@ final class IoTHubOperatorTests: XCTestCase {
 
     func testRequestsTheHubWouldRefuse() throws {
         var endpoint = IoTHubDeviceEndpoint(rules: IoTHubRules(), limits: IoTHubLimits(methodPayloadBytes: 8))
-        for name in ["", "a/b", "a b", "a?b", "a+b", "a#b", "$x", "é"] {
+        let tooLong = String(repeating: "m", count: IoTHubTopics.maximumMethodNameBytes + 1)
+        for name in ["", "a/b", "a b", "a?b", "a+b", "a#b", "$x", "é", tooLong] {
             XCTAssertThrowsError(try endpoint.directMethod(deviceID: "d1", name: name, now: start), name) {
                 XCTAssertEqual($0 as? IoTHubOperatorError, .invalidMethodName(name))
             }

@@ -18,6 +18,8 @@ public enum IoTHubTopics {
     public static let maximumRequestIDBytes = 128
     /// Device IDs are at most 128 characters (IoT Hub identity registry).
     public static let maximumDeviceIDBytes = 128
+    /// Longest direct method name the operator may call (lab bound; it becomes a topic level).
+    public static let maximumMethodNameBytes = 128
 
     private static let devicesPrefix: StaticString = "devices/"
     private static let eventsSuffix: StaticString = "/messages/events"
@@ -82,7 +84,7 @@ public enum IoTHubTopics {
     /// `?` and the characters IoT Hub excludes from property names (`$ ( ) < > @ , ; : \ " [ ] = { }`).
     public static func isValidMethodName(_ name: String) -> Bool {
         let bytes = name.utf8
-        guard !bytes.isEmpty, bytes.count <= maximumRequestIDBytes else { return false }
+        guard !bytes.isEmpty, bytes.count <= maximumMethodNameBytes else { return false }
         return bytes.allSatisfy { byte in
             byte > 0x20 && byte < 0x7F && !"$()<>@,;:\\\"/[]?={}+#".utf8.contains(byte)
         }

@@ -148,3 +148,20 @@ final class AdmissionTests: XCTestCase {
         XCTAssertEqual(admission.admitConnect(clientID: "late", now: at(61.5)), .rateExceeded)
     }
 }
+
+final class AdmissionRuleValueTests: XCTestCase {
+    func testAbsurdLockoutValuesAreClampedNotACrash() {
+        let now = NIODeadline.uptimeNanoseconds(1_000_000_000)
+        for seconds in [Double.infinity, .nan, -5, 1e300] {
+            var admission = ConnectAdmission(rules: ThrottleRules(
+                lockout: ThrottleRules.Lockout(failures: 1, windowSeconds: seconds, durationSeconds: seconds)))
+            admission.recordFailure(clientID: "a", now: now)
+            let decision = admission.admitConnect(clientID: "a", now: now)
+            if seconds > 0 && seconds.isFinite {
+                XCTAssertEqual(decision, .lockedOut(until: now + .seconds(1_000_000_000)), "\(seconds)")
+            } else {
+                XCTAssertEqual(decision, .admit, "\(seconds): a lockout of no length")
+            }
+        }
+    }
+}

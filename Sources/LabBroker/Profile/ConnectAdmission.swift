@@ -7,10 +7,10 @@ import NIOCore
 ///
 /// Rates are exact over a sliding one-second window: an event at `t` counts until `t + 1 s`. A client's
 /// entry keeps the timestamps still inside its windows (at most `limit` per rate), and is forgotten once
-/// every window it has is empty and no lockout runs. At most `maximumTrackedClients` entries exist: past that, a connect of a client ID
-/// that has no entry is refused as `.rateExceeded` (the broker acts overloaded rather than forget a
-/// lockout), while a message of such a client is admitted uncounted (a storm must not cut off clients
-/// already connected).
+/// every window it has is empty and no lockout runs. At most `maximumTrackedClients` entries exist: past
+/// that, a connect of a client ID that has no entry is refused as `.rateExceeded` (the broker acts
+/// overloaded rather than forget a lockout), while a message of such a client is admitted uncounted (a
+/// storm must not cut off clients already connected).
 public struct ConnectAdmission: Sendable {
     public enum Decision: Sendable, Hashable {
         case admit
@@ -40,10 +40,16 @@ public struct ConnectAdmission: Sendable {
     public init(rules: ThrottleRules, maximumTrackedClients: Int = ConnectAdmission.defaultMaximumTrackedClients) {
         self.rules = rules
         self.maximumTrackedClients = max(0, maximumTrackedClients)
-        lockoutWindow = .nanoseconds(Int64((rules.lockout?.windowSeconds ?? 0) * 1e9))
-        lockoutDuration = .nanoseconds(Int64((rules.lockout?.durationSeconds ?? 0) * 1e9))
+        lockoutWindow = Self.amount(seconds: rules.lockout?.windowSeconds ?? 0)
+        lockoutDuration = Self.amount(seconds: rules.lockout?.durationSeconds ?? 0)
         tracksConnects = rules.connectsPerClient != nil || rules.lockout != nil
         totalConnects = EventWindow(limit: rules.connectsTotal ?? 0)
+    }
+
+    /// Seconds as a time amount, clamped to 0…10⁹ s so that no deadline arithmetic can overflow.
+    private static func amount(seconds: Double) -> TimeAmount {
+        guard seconds.isFinite, seconds > 0 else { return .nanoseconds(0) }
+        return .nanoseconds(Int64(min(seconds, 1e9) * 1e9))
     }
 
     /// Clients currently tracked (for tests and statistics).

@@ -26,6 +26,17 @@ let package = Package(
             ],
             path: "Sources/ObserverThroughput"
         ),
+        // QoS 0 routing through a running broker (mosquitto or the lab broker): flat-out publishers, one
+        // filter's subscribers, the broker's CPU per message. Driven by Scripts/bench-lab-broker.sh.
+        .executableTarget(
+            name: "broker-routing",
+            dependencies: [
+                .product(name: "MQTTCore", package: "fleet"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            path: "Sources/BrokerRouting"
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -208,6 +208,19 @@ final class EngineConnectTests: XCTestCase {
         XCTAssertLessThanOrEqual(harness.engine.timers.count, 1_025, "stale entries are compacted away")
     }
 
+    func testSessionLimit() {
+        let harness = EngineHarness(limits: BrokerEngineLimits(maximumSessions: 2))
+        _ = harness.connected("a", cleanStart: false, properties: [.sessionExpiryInterval(60)])
+        let b = harness.connected("b", cleanStart: false, properties: [.sessionExpiryInterval(60)])
+        harness.closeTransport(b)
+        let (_, five) = harness.connect(ConnectPacket(clientIdentifier: "c"))
+        XCTAssertEqual(five.reasonCode, .serverBusy)
+        let (_, three) = harness.connect(ConnectPacket(clientIdentifier: "c"), version: .v3_1_1)
+        XCTAssertEqual(three.connectReturnCode, .serverUnavailable)
+        let (_, existing) = harness.connect(ConnectPacket(clientIdentifier: "b", cleanStart: false))
+        XCTAssertEqual(existing.reasonCode, .success, "an existing session is not a new one")
+    }
+
     func testPingAndDisconnect() {
         let harness = EngineHarness()
         let id = harness.connected("p", version: .v3_1_1)

@@ -101,6 +101,17 @@ final class EngineRetainTests: XCTestCase {
         XCTAssertEqual(harness.engine.statistics.retainedMessages, 1, "the expired one is dropped")
     }
 
+    func testRetainedStoreIsBounded() {
+        let harness = EngineHarness(limits: BrokerEngineLimits(maximumRetainedMessages: 2))
+        let publisher = harness.connected("pub")
+        for topic in ["a", "b", "c"] { harness.publish(topic, topic, retain: true, on: publisher) }
+        harness.publish("a", "a2", retain: true, on: publisher)
+        XCTAssertEqual(harness.engine.statistics.retainedMessages, 2)
+        let late = harness.connected("late")
+        harness.subscribe("+", on: late)
+        XCTAssertEqual(Set(harness.publishes(late).map(\.payload.string)), ["a2", "b"], "replacing still works")
+    }
+
     func testRetainRefused() {
         var profile = BrokerProfile()
         profile.retain = .refused(.refuseMessage)

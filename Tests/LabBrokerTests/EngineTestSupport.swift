@@ -17,8 +17,8 @@ final class EngineHarness {
     private var versions: [ConnectionID: MQTTProtocolVersion] = [:]
     private var actions: [BrokerAction] = []
 
-    init(profile: BrokerProfile = BrokerProfile()) {
-        engine = BrokerEngine(profile: profile)
+    init(profile: BrokerProfile = BrokerProfile(), limits: BrokerEngineLimits = BrokerEngineLimits()) {
+        engine = BrokerEngine(profile: profile, limits: limits)
     }
 
     // MARK: Connections

@@ -17,8 +17,7 @@ public final class BrokerEngine {
 
     /// Wall-clock time for credential checks (SAS token expiry); protocol timing uses `now` arguments.
     let wallClock: () -> Date
-    /// How long a new connection may take to send its CONNECT.
-    let connectTimeout: TimeAmount
+    let limits: BrokerEngineLimits
 
     var admission: ConnectAdmission
     let authenticator: Authenticator
@@ -28,7 +27,7 @@ public final class BrokerEngine {
     var connections: [ConnectionID: BrokerConnection] = [:]
     var sessions: [String: BrokerSession] = [:]
     let subscriptionIndex = SubscriptionIndex()
-    let retained = RetainedMessages()
+    let retained: RetainedMessages
     var timers = BrokerTimers()
     var counters = BrokerStatistics()
 
@@ -42,12 +41,13 @@ public final class BrokerEngine {
 
     public init(
         profile: BrokerProfile = BrokerProfile(),
-        wallClock: @escaping () -> Date = Date.init,
-        connectTimeout: TimeAmount = .seconds(30)
+        limits: BrokerEngineLimits = BrokerEngineLimits(),
+        wallClock: @escaping () -> Date = Date.init
     ) {
         self.profile = profile
+        self.limits = limits
         self.wallClock = wallClock
-        self.connectTimeout = connectTimeout
+        self.retained = RetainedMessages(maximumCount: limits.maximumRetainedMessages)
         self.admission = ConnectAdmission(rules: profile.throttling)
         self.authenticator = Authenticator(rule: profile.authentication, iotHub: profile.iotHub)
         self.authorizer = TopicAuthorizer(permissions: profile.authorization)
@@ -59,7 +59,7 @@ public final class BrokerEngine {
     public func connectionOpened(_ id: ConnectionID, facts: ConnectionFacts, now: NIODeadline) {
         let connection = BrokerConnection(id: id, facts: facts, now: now)
         connections[id] = connection
-        armIdleTimer(connection, timeout: connectTimeout, now: now)
+        armIdleTimer(connection, timeout: limits.connectTimeout, now: now)
     }
 
     /// One frame from a client. Decoding needs the connection's protocol version, so it happens here.

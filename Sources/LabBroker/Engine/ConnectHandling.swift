@@ -66,6 +66,10 @@ extension BrokerEngine {
             assignedClientID = true
         }
 
+        if sessions[clientID] == nil && sessions.count >= limits.maximumSessions {
+            return refuse(.serverBusy, &actions)
+        }
+
         switch admission.admitConnect(clientID: clientID, now: now) {
         case .admit:
             break

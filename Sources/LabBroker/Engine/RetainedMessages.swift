@@ -14,13 +14,20 @@ final class RetainedNode {
 final class RetainedMessages {
     private let root = RetainedNode()
     private(set) var count = 0
+    let maximumCount: Int
+
+    init(maximumCount: Int) {
+        self.maximumCount = maximumCount
+    }
 
     /// Keeps `message` as its topic's retained message; an empty payload deletes it instead (§3.3.1.3).
+    /// A new topic beyond `maximumCount` is not stored.
     func store(_ message: RoutedMessage) {
         guard message.payload.readableBytes > 0 else {
             remove(topic: message.topic)
             return
         }
+        guard count < maximumCount || contains(topic: message.topic) else { return }
         var node = root
         for level in TopicLevels(message.topic) {
             if let child = node.children[level] {
@@ -35,6 +42,15 @@ final class RetainedMessages {
         var kept = message
         kept.retain = true
         node.message = kept
+    }
+
+    private func contains(topic: String) -> Bool {
+        var node = root
+        for level in TopicLevels(topic) {
+            guard let child = node.children[level] else { return false }
+            node = child
+        }
+        return node.message != nil
     }
 
     func remove(topic: String) {

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 
 /// The `fleet` command line. Each subcommand lives in its own file and only parses, calls and prints.
 @main
@@ -8,4 +9,18 @@ struct FleetCommand: AsyncParsableCommand {
         abstract: "Simulate fleets of MQTT devices against a broker, inject field failures, verify wills.",
         subcommands: [ProbeCommand.self, RunCommand.self, BrokerCommand.self, CertsCommand.self, ReportCommand.self]
     )
+
+    static func main() async {
+        StandardOutput.makeLineBuffered()
+        do {
+            var command = try parseAsRoot()
+            if var asynchronous = command as? any AsyncParsableCommand {
+                try await asynchronous.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            exit(withError: error)
+        }
+    }
 }

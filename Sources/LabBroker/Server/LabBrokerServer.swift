@@ -19,7 +19,8 @@ public actor LabBrokerServer {
     public nonisolated let listeners: [BoundListener]
     /// The loop the engine and every connection run on.
     public nonisolated let eventLoop: any EventLoop
-    private let core: NIOLoopBound<ServerCore>
+    /// The engine and the connections; only ever touched on `eventLoop` (extensions reach it with `submit`).
+    let core: NIOLoopBound<ServerCore>
     private let ownedGroup: MultiThreadedEventLoopGroup?
     private var shutdownTask: Task<Void, any Error>?
     /// The counters as they were when shutdown finished (the loop may be gone afterwards).
@@ -30,7 +31,7 @@ public actor LabBrokerServer {
     static let listenBacklog: Int32 = 4096
     /// Receive buffers start small and adapt: device traffic is a few hundred bytes at a time, and an idle
     /// connection holds no receive buffer between reads.
-    static let receiveBufferSizes = (minimum: 64, initial: 512, maximum: 64 << 10)
+    static let receiveBufferSizes = (minimum: 64, initial: 256, maximum: 64 << 10)
 
     private init(
         profile: BrokerProfile, listeners: [BoundListener], eventLoop: any EventLoop, core: NIOLoopBound<ServerCore>,
@@ -128,7 +129,7 @@ public actor LabBrokerServer {
     private static func initialize(
         _ channel: any Channel, configuration: ListenerConfiguration, tls: NIOSSLContext?, core: ServerCore
     ) throws {
-        guard let connection = core.accept(channel, transport: configuration.transport) else { return }
+        guard let connection = core.makeConnection(for: channel, transport: configuration.transport) else { return }
         let pipeline = channel.pipeline.syncOperations
         if let tls {
             try pipeline.addHandler(NIOSSLServerHandler(context: tls))
@@ -136,8 +137,10 @@ public actor LabBrokerServer {
         if let path = configuration.webSocketPath {
             try WebSocketHandshake.configure(
                 channel, path: path, maximumFrameSize: core.maximumPacketSize, connection: connection, core: core)
+            core.register(connection, handlerIsInPipeline: false)
         } else {
             try pipeline.addHandler(connection)
+            core.register(connection, handlerIsInPipeline: true)
         }
     }
 

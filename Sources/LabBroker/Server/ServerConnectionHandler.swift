@@ -64,7 +64,9 @@ final class ServerConnectionHandler: ChannelInboundHandler {
         }
     }
 
+    /// Also reached when the channel closes without ever having been active.
     func handlerRemoved(context: ChannelHandlerContext) {
+        transportEnded()
         self.context = nil
     }
 
@@ -146,18 +148,17 @@ final class ServerConnectionHandler: ChannelInboundHandler {
         context.fireChannelInactive()
     }
 
-    /// The channel is gone (its inactive event or its close future, whichever comes first): tells the
-    /// engine once, unless the engine itself asked for the close.
+    /// The channel is gone (inactive, handler removed, or — before a WebSocket upgrade — its close
+    /// future): the first call tells the core, which tells the engine unless the engine asked for the close.
     func transportEnded() {
+        guard state != .ended else { return }
         let previous = state
         state = .ended
         unflushed = nil
         framer = InboundFramer(maximumPacketSize: framer.maximumPacketSize)
         forcedClose?.cancel()
         forcedClose = nil
-        if previous == .open {
-            core.connectionLost(self)
-        }
+        core.connectionEnded(self, engineKnowsIt: previous == .open)
     }
 
     // MARK: Outbound

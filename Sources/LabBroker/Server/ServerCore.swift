@@ -59,25 +59,31 @@ final class ServerCore {
 
     // MARK: Connections
 
-    /// A channel was accepted: gives it an ID and a handler (added to its pipeline by the caller, now or
-    /// after its WebSocket upgrade). Nil during shutdown, when the channel is closed instead.
-    func accept(_ channel: any Channel, transport: ConnectionFacts.Transport) -> ServerConnectionHandler? {
+    /// A channel was accepted: gives it an ID and a handler for the caller to add to its pipeline (now,
+    /// or after its WebSocket upgrade). Nil during shutdown, when the channel is closed instead.
+    func makeConnection(for channel: any Channel, transport: ConnectionFacts.Transport) -> ServerConnectionHandler? {
         guard !isShuttingDown else {
             channel.close(promise: nil)
             return nil
         }
         lastConnectionID += 1
-        let connection = ServerConnectionHandler(
-            id: ConnectionID(lastConnectionID), transport: transport, channel: channel, core: self)
+        return ServerConnectionHandler(id: ConnectionID(lastConnectionID), transport: transport, channel: channel, core: self)
+    }
+
+    /// The accepted channel's pipeline is built: the connection is tracked until `connectionEnded`. Its
+    /// handler reports the end itself once in the pipeline; before a WebSocket upgrade it is not, so the
+    /// channel's close future does (a callback per connection only where it is needed).
+    func register(_ connection: ServerConnectionHandler, handlerIsInPipeline: Bool) {
         connections[connection.id] = connection
         statistics.connectionsAccepted += 1
-        if transport != .tcp {
+        if connection.transport != .tcp {
             handshakes.append((eventLoop.now + Self.handshakeTimeout, connection))
         }
-        channel.closeFuture.assumeIsolated().whenComplete { _ in
-            self.channelClosed(connection)
+        if !handlerIsInPipeline {
+            connection.channel.closeFuture.assumeIsolated().whenComplete { _ in
+                connection.transportEnded()
+            }
         }
-        return connection
     }
 
     func opened(_ connection: ServerConnectionHandler, facts: ConnectionFacts) {
@@ -94,8 +100,11 @@ final class ServerCore {
         runEngine { engine, actions in engine.framingFailed(error, on: connection.id, now: now, into: &actions) }
     }
 
-    /// An open connection's channel went away without the engine asking for it.
-    func connectionLost(_ connection: ServerConnectionHandler) {
+    /// A connection's channel is gone; when the engine knew it and did not ask for the close itself, it
+    /// hears `connectionClosed` (EOF, reset, a bound, shutdown) — the will path.
+    func connectionEnded(_ connection: ServerConnectionHandler, engineKnowsIt: Bool) {
+        connections.removeValue(forKey: connection.id)
+        guard engineKnowsIt else { return }
         let now = eventLoop.now
         runEngine { engine, actions in engine.connectionClosed(connection.id, now: now, into: &actions) }
         endBatch()
@@ -107,10 +116,19 @@ final class ServerCore {
     }
 
     func publishFromServer(_ message: PublishPacket) {
-        guard !isShuttingDown else { return }
+        runForOperator { engine, now, actions in engine.publishFromServer(message, now: now, into: &actions) }
+    }
+
+    /// Runs an engine call made outside any connection's batch (an operator's publish, an IoT Hub service
+    /// request), performs its actions and flushes the connections they touched. Nil once shutdown began.
+    @discardableResult
+    func runForOperator<Result>(_ call: (BrokerEngine, NIODeadline, inout [BrokerAction]) -> Result) -> Result? {
+        guard !isShuttingDown else { return nil }
         let now = eventLoop.now
-        runEngine { engine, actions in engine.publishFromServer(message, now: now, into: &actions) }
+        var result: Result?
+        runEngine { engine, actions in result = call(engine, now, &actions) }
         endBatch()
+        return result
     }
 
     func touch(_ connection: ServerConnectionHandler) {
@@ -121,11 +139,6 @@ final class ServerCore {
 
     func count(_ update: (inout TransportStatistics) -> Void) {
         update(&statistics)
-    }
-
-    private func channelClosed(_ connection: ServerConnectionHandler) {
-        connections.removeValue(forKey: connection.id)
-        connection.transportEnded()
     }
 
     // MARK: Engine calls and batches

@@ -1,5 +1,6 @@
 import NIOCore
 import NIOHTTP1
+import NIOSSL
 import NIOWebSocket
 
 /// Which HTTP requests a WebSocket listener upgrades: a GET on its path that offers the `mqtt`
@@ -115,6 +116,9 @@ final class WebSocketUpgradeRefusal: ChannelInboundHandler, RemovableChannelHand
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         // The upgrader reports a refused upgrade as an error before passing the request on; we answer it.
         if error is NIOWebSocketUpgradeError { return }
+        if error is NIOSSLError || error is BoringSSLError {
+            core.count { $0.tlsHandshakesFailed += 1 }
+        }
         context.close(promise: nil)
     }
 }

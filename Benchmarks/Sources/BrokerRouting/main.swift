@@ -89,8 +89,8 @@ do {
     try await loop.submit { for publisher in publishers { publisher.value.setPublishing(false) } }.get()
 
     // Drain: what was handed to the sockets before the stop may still be on its way.
-    let expected = end.published * UInt64(options.subscribers)
-    var last = end
+    var last = try await sample()
+    let expected = last.published * UInt64(options.subscribers)
     var stableSince = end.atNs
     let drainDeadline = end.atNs + UInt64(options.drain * 1e9)
     while last.received < expected {
@@ -125,12 +125,12 @@ do {
     lines.append(String(format: "generator  %.0f%% of a core (one event loop for every connection)%@", ownShare * 100,
                         ownShare > 0.9 ? " — SATURATED: the generator, not the broker, may set the rate" : ""))
     let undelivered = expected > last.received ? expected - last.received : 0
-    lines.append("totals     published \(end.published), delivered \(last.received) of \(expected) expected; "
+    lines.append("totals     published \(last.published), delivered \(last.received) of \(expected) expected; "
                  + "not delivered \(undelivered) (dropped, or still queued after the drain); connections closed by the broker: \(closed)")
     if stalls > 0 {
         lines.append("stalls     \(stalls) times the window stopped moving: \(writtenOff) messages written off as dropped by the broker")
     }
-    result += " sent=\(end.published) delivered=\(last.received) undelivered=\(undelivered) closed=\(closed) stalls=\(stalls)"
+    result += " sent=\(last.published) delivered=\(last.received) undelivered=\(undelivered) closed=\(closed) stalls=\(stalls)"
     lines.append(result)
     say(lines.joined(separator: "\n"))
     try await group.shutdownGracefully()

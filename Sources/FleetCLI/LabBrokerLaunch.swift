@@ -41,7 +41,7 @@ struct LabBrokerLaunch {
     private static func clientRoots(of plan: Plan) -> [String] {
         var roots: [String] = []
         for group in plan.groups {
-            if case .certificates(let directory) = group.credentials {
+            if case .certificates(let directory, _) = group.credentials {
                 roots.append(PKILayout(directory: directory).rootCertificate)
             }
         }

@@ -9,7 +9,7 @@ public enum RunEventKind: Codable, Sendable, Hashable {
     case runStarted(scenario: String, seed: UInt64, devices: Int)
     /// The timeline executor began a step; `action` is the step's keyword
     /// (`ramp`, `disconnect`, `duplicate-client-id`, `throttle`, `burst`, `publish`,
-    /// `cert-fault`, `wait`, `stop`) and `line` its line in the scenario file.
+    /// `cert-fault`, `iothub`, `wait`, `stop`) and `line` its line in the scenario file.
     case timelineStep(index: Int, action: String, line: Int)
     /// A device starts a connection attempt (1 for the first attempt after boot).
     case connecting(attempt: Int)
@@ -50,6 +50,11 @@ public enum RunEventKind: Codable, Sendable, Hashable {
     case statusReceived(topic: String, payload: String, retained: Bool)
     /// An observer received a device's reply to a command (a `respond:` rule's topic).
     case replyReceived(topic: String)
+    /// A direct method call of the IoT Hub operator (a `cloudMessage` fault of kind `method`) ended:
+    /// answered with the device's `status`, answered with a body that is not JSON (`malformed`, with its
+    /// status), or `timedOut`. `roundTripNs` runs from the call to the answer, or to the call's timeout.
+    case methodCompleted(method: String, requestID: String, outcome: MethodOutcome, status: Int? = nil,
+                         roundTripNs: UInt64)
     /// Ground truth from the device at the end of the run: telemetry messages it
     /// published, how many the broker acknowledged (QoS ≥ 1) and its last sequence.
     case telemetrySummary(sent: UInt64, acked: UInt64, lastSequence: UInt64)
@@ -90,6 +95,14 @@ public enum FaultKind: String, Codable, Sendable, Hashable, CaseIterable {
     /// A second connection with the device's client ID started (a takeover).
     case impostorStarted
     case throttled, unthrottled, certFault, burst, publish
+    /// The IoT Hub operator sent the device a message (an `iothub` step); the detail says which kind, on
+    /// which topic, and whether it was delivered (see ``CloudMessageDetail``).
+    case cloudMessage
+}
+
+/// How a direct method call ended.
+public enum MethodOutcome: String, Codable, Sendable, Hashable, CaseIterable {
+    case answered, malformed, timedOut
 }
 
 /// How a run ended.

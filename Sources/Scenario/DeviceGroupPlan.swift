@@ -82,8 +82,9 @@ public struct DeviceGroupPlan: Sendable, Hashable {
                 DeviceBirth(topic: bindText($0.topic), payload: bindText($0.payload), qos: $0.qos, retain: $0.retain)
             },
             respond: respond.map {
-                DeviceResponse(on: bindText($0.on), topic: bindText($0.topic), payload: bind($0.payload), qos: $0.qos,
-                               after: $0.after)
+                let topic = bind($0.topic)
+                return DeviceResponse(on: bindText($0.on), topic: topic.description, payload: bind($0.payload), qos: $0.qos,
+                                      after: $0.after, requestIDTopic: topic.parts.contains(.requestID) ? topic : nil)
             },
             retry: retry, bootDelay: bootDelay, maxPacketSize: maxPacketSize
         )
@@ -96,7 +97,9 @@ public enum Credentials: Sendable, Hashable {
     /// Templates: `{clientId}` etc. are filled in per device (Event Grid and IoT Hub put the device ID in the username).
     case usernamePassword(username: Template, password: Template)
     /// A `fleet certs` folder; each device's identity is `<directory>/devices/<clientId>/chain.pem` + `key.pem`.
-    case certificates(directory: String)
+    /// `username`, a template, is sent too when given (IoT Hub's X.509 devices still name their hub and
+    /// device in the username, with no password).
+    case certificates(directory: String, username: Template? = nil)
 
     func resolved(clientID: String, bind: (Template) -> String) -> DeviceCredentials {
         switch self {
@@ -104,8 +107,8 @@ public enum Credentials: Sendable, Hashable {
             .none
         case .usernamePassword(let username, let password):
             .usernamePassword(username: bind(username), password: bind(password))
-        case .certificates(let directory):
-            .certificate(DeviceIdentityFiles(directory: directory, clientID: clientID))
+        case .certificates(let directory, let username):
+            .certificate(DeviceIdentityFiles(directory: directory, clientID: clientID), username: username.map(bind))
         }
     }
 }

@@ -26,7 +26,8 @@ public struct DevicePlan: Sendable, Hashable {
 public enum DeviceCredentials: Sendable, Hashable {
     case none
     case usernamePassword(username: String, password: String)
-    case certificate(DeviceIdentityFiles)
+    /// A client certificate, and the username sent with it when the group gives one.
+    case certificate(DeviceIdentityFiles, username: String? = nil)
 }
 
 /// Where one device's certificate chain and private key live in a `fleet certs` folder.

@@ -99,7 +99,7 @@ extension ScenarioParser {
             protocolVersion: version, keepAlive: keepAlive, cleanStart: cleanStart, sessionExpiry: sessionExpiry,
             credentials: credentials, telemetry: telemetry, subscribe: subscribe, will: will, birth: birth,
             retry: retry, bootDelay: bootDelay, maxPacketSize: maxPacketSize, location: location, respond: respond)
-        if case .certificates(let directory) = credentials, options.checkCertificateFiles,
+        if case .certificates(let directory, _) = credentials, options.checkCertificateFiles,
            fileExists(directory, directory: true) {
             let missing = IdentityFileCheck.missingFiles(
                 directory: directory, clientIDs: (1...count).map { plan.clientID(index: $0) })
@@ -159,9 +159,11 @@ extension ScenarioParser {
         guard let reader = MappingReader(node, what: "credentials", allowed: ["certificates", "username", "password"],
                                          diagnostics: diagnostics) else { return nil }
         if let directoryNode = reader["certificates"] {
-            if reader.contains("username") || reader.contains("password") {
-                diagnostics.report(node, "credentials take either `certificates` or `username`/`password`, not both")
+            if let passwordNode = reader["password"] {
+                diagnostics.report(passwordNode, "credentials take either `certificates` or a `password`, not both",
+                                   hint: "a certificate replaces the password; keep `username` if the broker wants one")
             }
+            let username = reader["username"].flatMap { template($0, "username", scope: .perDevice) }
             guard let directory = diagnostics.string(directoryNode, "certificates") else { return nil }
             if let broker, !broker.tls {
                 diagnostics.report(directoryNode, "client certificates need TLS but \(broker.url) is plain TCP",
@@ -173,7 +175,7 @@ extension ScenarioParser {
                                    hint: "create it with `fleet certs`; paths are relative to "
                                        + (options.baseDirectory ?? "the current working directory"))
             }
-            return .certificates(directory: resolved)
+            return .certificates(directory: resolved, username: username)
         }
         guard let usernameNode = reader.required("username", hint: "or `certificates: <folder>` for client certificates"),
               let username = template(usernameNode, "username", scope: .perDevice) else { return nil }

@@ -100,7 +100,7 @@ extension ScenarioParser {
                   let onNode = reader.required("on", hint: "the topic filter of the messages to answer"),
                   let on = template(onNode, "on", scope: .perDevice),
                   let topicNode = reader.required("topic", hint: "where the reply goes, e.g. devices/{clientId}/responses"),
-                  let topic = topicName(topicNode, "topic")
+                  let topic = replyTopic(topicNode, on: on, onNode: onNode)
             else { return nil }
             if let problem = TopicRules.problemWithTopicFilter(on.description) {
                 diagnostics.report(onNode, "respond: \(problem)")

@@ -117,7 +117,7 @@ final class ScenarioParser {
             .map { deviceGroups($0, broker: broker) } ?? []
         let context = GroupContext(groups: groups)
         let timeline = file.required("timeline", hint: "a list of steps, e.g. - { at: 0s, ramp: { over: 5s } }")
-            .map { steps($0, context: context) } ?? []
+            .map { steps($0, context: context, broker: broker) } ?? []
         let expectations = file["expect"].map { expectationsSpec($0) } ?? Expectations()
         let observer = observerSpec(file["observer"], groups: groups, broker: broker)
         guard let broker else { return nil }

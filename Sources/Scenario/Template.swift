@@ -22,11 +22,13 @@ public struct Template: Sendable, Hashable, CustomStringConvertible {
         case uptimeMs
         /// A uniformly drawn integer in the range, from the run's seeded generator.
         case random(ClosedRange<Int>)
+        /// The `$rid` of the request a `respond:` rule answers (reply topics only; see `DeviceResponse`).
+        case requestID
 
         var isPerDevice: Bool {
             switch self {
             case .clientID, .index, .group: true
-            case .text, .sequence, .timestamp, .uptimeMs, .random: false
+            case .text, .sequence, .timestamp, .uptimeMs, .random, .requestID: false
             }
         }
     }
@@ -72,13 +74,13 @@ public struct Template: Sendable, Hashable, CustomStringConvertible {
             case .clientID: .text(clientID)
             case .index(let width): .text(Self.pad(index, width: width))
             case .group: .text(group)
-            case .text, .sequence, .timestamp, .uptimeMs, .random: part
+            case .text, .sequence, .timestamp, .uptimeMs, .random, .requestID: part
             }
         })
     }
 
     /// The text for one message. Per-device placeholders must already be bound (see `binding`);
-    /// any left unbound render as their placeholder text so a mistake is visible rather than silent.
+    /// any left unbound (and `{rid}`, see `DeviceResponse`) render as their placeholder text so a mistake is visible rather than silent.
     public func render<Generator: RandomNumberGenerator>(
         sequence: UInt64, timestampMilliseconds: Int64, uptimeMilliseconds: Int64, random: inout Generator
     ) -> String {
@@ -90,7 +92,7 @@ public struct Template: Sendable, Hashable, CustomStringConvertible {
             case .timestamp: output += String(timestampMilliseconds)
             case .uptimeMs: output += String(uptimeMilliseconds)
             case .random(let range): output += String(Int.random(in: range, using: &random))
-            case .clientID, .index, .group: output += Self.placeholderText(part)
+            case .clientID, .index, .group, .requestID: output += Self.placeholderText(part)
             }
         }
         return output
@@ -115,6 +117,7 @@ public struct Template: Sendable, Hashable, CustomStringConvertible {
         case .timestamp: "{timestamp}"
         case .uptimeMs: "{uptimeMs}"
         case .random(let range): "{random:\(range.lowerBound)-\(range.upperBound)}"
+        case .requestID: "{rid}"
         }
     }
 }

@@ -8,12 +8,15 @@ enum TemplateParser {
         case perDevice
         /// Telemetry and one-off payloads: per device and per message.
         case perMessage
+        /// A `respond:` rule's topic: per device, and `{rid}`, the `$rid` of the request it answers.
+        case replyTopic
 
         var names: [String] {
             switch self {
             case .clientID: ["index", "group"]
             case .perDevice: ["clientId", "index", "group"]
             case .perMessage: ["clientId", "index", "group", "sequence", "timestamp", "uptimeMs", "random"]
+            case .replyTopic: ["clientId", "index", "group", "rid"]
             }
         }
     }
@@ -25,7 +28,7 @@ enum TemplateParser {
         var offset: Int
     }
 
-    static let allNames = Scope.perMessage.names
+    static let allNames = Scope.perMessage.names + ["rid"]
 
     static func parse(_ text: String, scope: Scope) -> Result<Template, Failure> {
         let scalars = Array(text.unicodeScalars)
@@ -115,7 +118,7 @@ enum TemplateParser {
         case (_, nil):
             let simple: [String: Template.Part] = [
                 "clientId": .clientID, "group": .group, "sequence": .sequence, "timestamp": .timestamp,
-                "uptimeMs": .uptimeMs,
+                "uptimeMs": .uptimeMs, "rid": .requestID,
             ]
             guard let part = simple[name] else {
                 return .failure(Failure(problem: "unknown placeholder `{\(body)}`", hint: nil, offset: 0))

@@ -30,6 +30,9 @@ public enum TimelineAction: Sendable, Hashable {
     case publish(PublishSpec)
     /// The selected devices present a faulty certificate on their next connect.
     case certFault(CertFaultSpec)
+    /// The IoT Hub operator sends each selected device a cloud-to-device message, a desired-properties
+    /// patch or a direct method call (lab broker, profile `iothub`).
+    case iotHub(IoTHubSpec)
     /// Nothing happens; later relative steps (`after:`) and the end of the run count from here.
     case wait(Duration)
     /// End the run: every device stops.

@@ -2,11 +2,13 @@ import Yams
 
 extension ScenarioParser {
     static let actionKeys = [
-        "ramp", "disconnect", "duplicate-client-id", "throttle", "burst", "publish", "cert-fault", "wait", "stop",
+        "ramp", "disconnect", "duplicate-client-id", "throttle", "burst", "publish", "cert-fault", "iothub", "wait",
+        "stop",
     ]
     static let selectionKeys = ["select", "group"]
 
-    func steps(_ node: Node, context: GroupContext) -> [TimelineStep] {
+    /// `broker` decides whether `iothub` steps are possible (the lab broker's IoT Hub profile only).
+    func steps(_ node: Node, context: GroupContext, broker: BrokerSpec?) -> [TimelineStep] {
         guard let items = diagnostics.list(node, "timeline") else { return [] }
         if items.isEmpty { diagnostics.report(node, "`timeline` is empty", hint: "start with - { at: 0s, ramp: { over: 5s } }") }
         var steps: [TimelineStep] = []
@@ -31,7 +33,7 @@ extension ScenarioParser {
                 diagnostics.report(actionKeyNode, "step after `stop`", hint: "`stop` ends the run; it must be the last step")
             }
             guard let at, let valueNode = reader[actionKey],
-                  let action = action(actionKey, valueNode, context: context) else { continue }
+                  let action = action(actionKey, valueNode, context: context, broker: broker) else { continue }
             if case .stop = action { stopped = true }
             cursor = at
             if case .wait(let pause) = action { cursor = at + pause }
@@ -62,7 +64,7 @@ extension ScenarioParser {
         return cursor
     }
 
-    private func action(_ key: String, _ node: Node, context: GroupContext) -> TimelineAction? {
+    private func action(_ key: String, _ node: Node, context: GroupContext, broker: BrokerSpec?) -> TimelineAction? {
         switch key {
         case "ramp":
             guard let reader = actionReader(node, key, extra: ["over"]),
@@ -131,6 +133,11 @@ extension ScenarioParser {
                 }
             }
             return .certFault(CertFaultSpec(target: target, kind: kind))
+        case "iothub":
+            guard let reader = actionReader(node, key, extra: Self.iotHubStepKeys),
+                  let target = target(reader, context: context),
+                  let request = iotHubRequest(reader, broker: broker) else { return nil }
+            return .iotHub(IoTHubSpec(target: target, request: request))
         case "wait":
             return diagnostics.duration(node, "wait", positive: true).map { .wait($0) }
         default:

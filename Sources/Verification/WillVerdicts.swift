@@ -164,7 +164,7 @@ public enum WillVerdicts {
         case .graceful: .graceful
         case .gracefulWithWill: .gracefulWithWill
         case .impostorStarted: .takeover
-        case .throttled, .unthrottled, .certFault, .burst, .publish: nil
+        case .throttled, .unthrottled, .certFault, .burst, .publish, .cloudMessage: nil
         }
     }
 

@@ -74,6 +74,7 @@ struct StepFaults {
         case .certFault: .certFault
         case .burst: .burst
         case .publish: .publish
+        case .iotHub: .cloudMessage
         case .ramp, .wait, .stop: nil
         }
     }
@@ -86,6 +87,7 @@ struct StepFaults {
         case .certFault(let spec): spec.target
         case .burst(let spec): spec.target
         case .publish(let spec): spec.target
+        case .iotHub(let spec): spec.target
         case .ramp(let spec): spec.target
         case .wait, .stop: Target(selection: .all)
         }

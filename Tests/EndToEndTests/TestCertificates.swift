@@ -44,7 +44,7 @@ enum TestCertificates {
         for name in try LibraryScenarios.names() {
             let plan = try LibraryScenarios.plan(LibraryScenarios.path(name))
             for device in plan.devices() {
-                if case .certificate(let files) = device.credentials, files.chain.hasPrefix(devicesFolder) {
+                if case .certificate(let files, _) = device.credentials, files.chain.hasPrefix(devicesFolder) {
                     ids.insert(device.clientID)
                 }
             }

@@ -121,7 +121,7 @@ final class MalformedScenarioTests: XCTestCase {
         let yaml = scenario(group: ["credentials: { certificates: \(folder.path) }"])
             .replacingOccurrences(of: "mqtt://127.0.0.1:1883", with: "mqtts://127.0.0.1:8883")
         let plan = try loadPlan(yaml)
-        guard case .certificate(let files)? = plan.devices().last?.credentials else {
+        guard case .certificate(let files, _)? = plan.devices().last?.credentials else {
             return XCTFail("devices should carry certificate files")
         }
         XCTAssertEqual(files.chain, folder.path + "/devices/test-10/chain.pem")

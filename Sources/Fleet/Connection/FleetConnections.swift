@@ -119,7 +119,7 @@ public struct FleetConnections: DeviceLinkFactory, Sendable {
     /// chose (see `CertificateFaultIdentities`). nil = plain TCP.
     private func tlsSettings(for device: DevicePlan, fault: CertFaultKind?) -> Result<TLSSettings, MQTTClientError>? {
         guard var settings = tls else { return nil }
-        guard case .certificate(let files) = device.credentials else { return .success(settings) }
+        guard case .certificate(let files, _) = device.credentials else { return .success(settings) }
         settings.certificateChainFile = files.chain
         settings.privateKeyFile = files.key
         guard let fault else { return .success(settings) }

@@ -59,9 +59,14 @@ final class DeviceProfile: Sendable {
     func connectionConfiguration(for device: DevicePlan, connectTimeout: Duration) -> MQTTConnectionConfiguration {
         var username: String?
         var password: ByteBuffer?
-        if case .usernamePassword(let user, let secret) = device.credentials {
+        switch device.credentials {
+        case .usernamePassword(let user, let secret):
             username = user
             password = ByteBuffer(string: secret)
+        case .certificate(_, let user):
+            username = user
+        case .none:
+            break
         }
         return MQTTConnectionConfiguration(
             version: version,

@@ -281,11 +281,13 @@ final class VirtualDevice {
 
     /// Answers a received message by the first response rule it matches, after the rule's processing time, on
     /// the connection it came in on (a reply due after a reconnect is dropped, as firmware would lose it).
-    /// An MQTT 5 request's Response Topic and Correlation Data are honoured.
+    /// An MQTT 5 request's Response Topic and Correlation Data are honoured; a rule topic's `{rid}` takes
+    /// the request's `$rid` (IoT Hub direct methods), and a request without one goes unanswered.
     private func answer(_ request: PublishPacket) {
         guard let index = plan.respond.firstIndex(where: { TopicRules.matches(filter: $0.on, topic: request.topic) })
         else { return }
         let rule = plan.respond[index]
+        guard let topic = request.properties.responseTopic ?? rule.replyTopic(answering: request.topic) else { return }
         var properties = MQTTProperties()
         if profile.version == .v5_0, let correlation = request.properties.correlationData {
             properties.append(.correlationData(correlation))
@@ -296,7 +298,7 @@ final class VirtualDevice {
             sequence: lastSequence ?? 0, unixMillis: Self.unixMillis(),
             uptimeMillis: bootedAt.map { (now - $0).nanoseconds / 1_000_000 } ?? 0,
             random: &payloadRandom, allocator: ByteBufferAllocator())
-        let reply = MQTTMessage(topic: request.properties.responseTopic ?? rule.topic, payload: payload,
+        let reply = MQTTMessage(topic: topic, payload: payload,
                                 qos: QoS(clamping: rule.qos), retain: false, properties: properties)
         let generation = linkGeneration
         isolatedLoop.scheduleTask(in: TimeAmount(rule.after)) {

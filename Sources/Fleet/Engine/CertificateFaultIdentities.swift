@@ -22,7 +22,7 @@ public enum CertificateFaultIdentities {
             guard case .certFault(let spec) = step.action else { continue }
             for ordinal in selector.select(spec.target, step: step.index) {
                 let device = devices[ordinal]
-                guard case .certificate(let files) = device.credentials,
+                guard case .certificate(let files, _) = device.credentials,
                     let certs = certsFolder(chain: files.chain, clientID: device.clientID)
                 else { continue }
                 let folder = directory(certs: certs, kind: spec.kind)

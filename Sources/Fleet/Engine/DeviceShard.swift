@@ -52,8 +52,8 @@ final class DeviceShard {
                     }
                 }
             }
-        case .publish:
-            // Sent by the fleet's controller connection (see `Fleet`), not by the devices.
+        case .publish, .iotHub:
+            // Sent by the fleet's controller connection or the hub's service side (see `Fleet`), not by the devices.
             break
         case .certFault(let spec):
             for (_, index) in local { devices[index].presentCertificateFault(spec.kind) }

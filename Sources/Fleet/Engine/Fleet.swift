@@ -24,13 +24,16 @@ public final class Fleet: TimelineTarget, Sendable {
     private let controller: NIOLoopBoundBox<FleetController?>
     /// Faults injected from the control loop itself (publish steps).
     private let controlFaults: NIOLoopBoundBox<Int>
+    /// Sends `iothub` steps to the hub's service side; nil when the run gave the fleet none.
+    private let cloud: NIOLoopBoundBox<CloudOperations?>
     private let sink: any RunEventSink
     private let clock: RunClock
 
     /// Builds the devices on their loops (nothing connects until `start`). Blocks until built: call it
     /// from outside the group's event loops.
     init(plan: Plan, group: any EventLoopGroup, sink: any RunEventSink, clock: RunClock, links: any DeviceLinkFactory,
-         controller controllerConnections: FleetConnections?, partition: FleetPartition = .whole) throws {
+         controller controllerConnections: FleetConnections?, cloud cloudService: (any CloudServiceOperator)? = nil,
+         partition: FleetPartition = .whole) throws {
         self.plan = plan
         self.sink = sink
         self.clock = clock
@@ -61,8 +64,12 @@ public final class Fleet: TimelineTarget, Sendable {
         timelineOver = .makeBoxSendingValue(false, eventLoop: controlLoop)
         controlFaults = .makeBoxSendingValue(0, eventLoop: controlLoop)
         controller = .makeEmptyBox(valueType: FleetController.self, eventLoop: controlLoop)
+        cloud = .makeEmptyBox(valueType: CloudOperations.self, eventLoop: controlLoop)
         let controlLoop = self.controlLoop
         try controlLoop.submit {
+            if let cloudService {
+                self.cloud.value = CloudOperations(eventLoop: controlLoop, cloud: cloudService, sink: sink, clock: clock)
+            }
             if let controllerConnections {
                 self.controller.value = FleetController(
                     plan: plan, connections: controllerConnections, eventLoop: controlLoop, sink: sink, clock: clock,
@@ -74,11 +81,13 @@ public final class Fleet: TimelineTarget, Sendable {
     }
 
     /// A fleet whose devices (those of `partition`) connect with `MQTTClient` to the plan's broker;
-    /// `publish` steps go out on a controller connection (`FleetConnections.fleetOwn`).
+    /// `publish` steps go out on a controller connection (`FleetConnections.fleetOwn`), `iothub` steps
+    /// through `cloud` (in a split run the coordinator sends them instead: see `CloudTimeline`).
     public convenience init(plan: Plan, group: any EventLoopGroup, sink: any RunEventSink, clock: RunClock,
-                            connections: FleetConnections, partition: FleetPartition = .whole) throws {
+                            connections: FleetConnections, cloud: (any CloudServiceOperator)? = nil,
+                            partition: FleetPartition = .whole) throws {
         try self.init(plan: plan, group: group, sink: sink, clock: clock, links: connections,
-                      controller: .fleetOwn(plan), partition: partition)
+                      controller: .fleetOwn(plan), cloud: cloud, partition: partition)
     }
 
     /// Completes when the timeline is over: with the stop step's mode, or nil when it simply ran out.
@@ -90,7 +99,7 @@ public final class Fleet: TimelineTarget, Sendable {
     }
 
     /// Stops every device (`mode`), cancels what is left of the timeline, and completes once every
-    /// connection has closed or `grace` has passed.
+    /// connection has closed or `grace` has passed, and the last direct method completions are logged.
     public func stop(_ mode: StopMode, grace: Duration = .seconds(5)) -> EventLoopFuture<Void> {
         controlLoop.execute {
             self.timeline.value?.cancel()
@@ -101,7 +110,9 @@ public final class Fleet: TimelineTarget, Sendable {
             shard.eventLoop.submit { shard.value.stopAll(mode) }
         }
         let deadline = NIODeadline.now() + TimeAmount(grace)
-        return EventLoopFuture.andAllComplete(stopped, on: controlLoop).flatMap { self.waitForClose(until: deadline) }
+        return EventLoopFuture.andAllComplete(stopped, on: controlLoop)
+            .flatMap { self.waitForClose(until: deadline) }
+            .flatMap { self.cloud.value?.finish() ?? self.controlLoop.makeSucceededVoidFuture() }
     }
 
     private func waitForClose(until deadline: NIODeadline) -> EventLoopFuture<Void> {
@@ -119,7 +130,9 @@ public final class Fleet: TimelineTarget, Sendable {
     /// Live counts summed over every loop.
     public func counters() -> EventLoopFuture<FleetCounters> {
         let parts = shards.map { shard in shard.eventLoop.submit { shard.value.environment.counters.snapshot } }
-        let control = controlLoop.submit { FleetCounters(faults: self.controlFaults.value) }
+        let control = controlLoop.submit {
+            FleetCounters(faults: self.controlFaults.value + (self.cloud.value?.requestsSent ?? 0))
+        }
         return EventLoopFuture.whenAllSucceed(parts + [control], on: controlLoop).map { $0.reduce(FleetCounters(), +) }
     }
 
@@ -155,6 +168,10 @@ public final class Fleet: TimelineTarget, Sendable {
     public func perform(_ step: TimelineStep, on ordinals: [Int]) {
         if case .publish(let spec) = step.action {
             publish(spec, for: ordinals, step: step.index)
+            return
+        }
+        if case .iotHub(let spec) = step.action {
+            iotHub(spec, for: ordinals, step: step.index)
             return
         }
         // Ranks count every selected device, driven here or not, so a ramp keeps its pace across processes.
@@ -206,6 +223,25 @@ public final class Fleet: TimelineTarget, Sendable {
         }
         controlFaults.value += messages.count
         controller.value?.publish(messages)
+    }
+
+    /// An `iothub` step: one request per selected device, through the run's cloud operator. A worker of a
+    /// split run has none and skips the step (its coordinator sends it); a whole run without one logs each
+    /// request as refused, so the report shows the step did nothing.
+    private func iotHub(_ spec: IoTHubSpec, for ordinals: [Int], step: Int) {
+        let requests = CloudRequests.render(spec, step: step, ordinals: ordinals, devices: devices, seed: plan.seed)
+        if let cloud = cloud.value {
+            cloud.send(requests)
+            return
+        }
+        guard partition.count == 1 else { return }
+        let now = clock.now()
+        for request in requests {
+            let detail = CloudMessageDetail(kind: request.kind, subject: request.summary,
+                                            outcome: .refused("no IoT Hub service side in this run"))
+            sink.record(RunEvent(at: now, device: request.deviceID, kind: .faultInjected(fault: .cloudMessage, detail: detail.text)))
+        }
+        controlFaults.value += requests.count
     }
 
     public func timelineFinished(stoppedBy mode: StopMode?) {

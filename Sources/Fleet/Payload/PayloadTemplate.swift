@@ -34,6 +34,8 @@ public struct PayloadTemplate: Sendable, Hashable {
             case .timestamp: .timestamp
             case .uptimeMs: .uptimeMs
             case .random(let range): .random(min: Int64(range.lowerBound), max: Int64(range.upperBound))
+            // Only reply topics take `{rid}`, never a payload; left visible, like any unbound placeholder.
+            case .requestID: .literal(Array("{rid}".utf8))
             }
         }
         literalByteCount = segments.reduce(0) { total, segment in

@@ -22,11 +22,14 @@ public final class TimelineExecutor {
     private let sink: any RunEventSink
     private let clock: RunClock
     private weak var target: (any TimelineTarget)?
+    /// Whether each step is logged as a `timelineStep` event (not by a second executor of the same run).
+    private let logsSteps: Bool
     private var scheduled: [Scheduled<Void>] = []
     private var finished = false
 
     public init(plan: Plan, devices: [DevicePlan], eventLoop: any EventLoop, sink: any RunEventSink, clock: RunClock,
-                target: any TimelineTarget) {
+                target: any TimelineTarget, logsSteps: Bool = true) {
+        self.logsSteps = logsSteps
         self.steps = plan.timeline
         self.duration = plan.duration
         self.selector = DeviceSelector(devices: devices, seed: plan.seed)
@@ -65,8 +68,10 @@ public final class TimelineExecutor {
 
     private func run(_ step: TimelineStep) {
         guard !finished else { return }
-        sink.record(RunEvent(at: clock.now(), kind: .timelineStep(index: step.index, action: step.action.keyword,
-                                                                    line: step.location.line)))
+        if logsSteps {
+            sink.record(RunEvent(at: clock.now(), kind: .timelineStep(index: step.index, action: step.action.keyword,
+                                                                        line: step.location.line)))
+        }
         target?.perform(step, on: devices(for: step))
         if case .stop(let mode) = step.action { finish(stoppedBy: mode) }
     }
@@ -86,6 +91,7 @@ public final class TimelineExecutor {
         case .burst(let spec): spec.target
         case .publish(let spec): spec.target
         case .certFault(let spec): spec.target
+        case .iotHub(let spec): spec.target
         case .stop: Target(selection: .all)
         case .wait: nil
         }
@@ -103,6 +109,7 @@ extension TimelineAction {
         case .burst: "burst"
         case .publish: "publish"
         case .certFault: "cert-fault"
+        case .iotHub: "iothub"
         case .wait: "wait"
         case .stop: "stop"
         }

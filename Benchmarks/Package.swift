@@ -37,6 +37,15 @@ let package = Package(
             ],
             path: "Sources/BrokerRouting"
         ),
+        // A bare SwiftNIO server holding idle MQTT connections: the RSS floor of one channel per connection.
+        .executableTarget(
+            name: "nio-idle-floor",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            path: "Sources/NIOIdleFloor"
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

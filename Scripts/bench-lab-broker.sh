@@ -14,6 +14,8 @@
 #   QUICK=1 Scripts/bench-lab-broker.sh    # 2000 connections, 3 s of routing: a sanity run in seconds
 #   DEVICES=10000 RATE=500 PUBLISHERS=50 DURATION=20 Scripts/bench-lab-broker.sh
 #   TLS=1 Scripts/bench-lab-broker.sh      # connections over mutual TLS (a certificate per device); routing stays plain
+#   BROKERS="mosquitto lab floor"   adds Benchmarks' nio-idle-floor to the connections: a bare SwiftNIO server
+#                                   answering CONNECT and PINGREQ, the RSS floor of one NIO channel per connection
 #   ONLY=connections|routing  BROKERS="lab"  keep only some of it; SKIP_BUILD=1 runs the binaries as built;
 #   FLEET=/path/to/fleet  another build of fleet (e.g. of a clean checkout while the tree is being edited)
 set -euo pipefail
@@ -31,6 +33,7 @@ only=${ONLY:-all}
 brokers=${BROKERS:-"mosquitto lab"}
 mosquitto_port=${MOSQUITTO_PORT:-18840}
 lab_port=${LAB_PORT:-18841}
+floor_port=${FLOOR_PORT:-18842}
 work=$(mktemp -d /tmp/bench-lab-broker.XXXXXX)
 broker_pid=""
 stop_broker() {
@@ -46,6 +49,9 @@ if [ "${SKIP_BUILD:-0}" != 1 ]; then
   echo "== release builds (fleet: .build-bench; broker-routing: Benchmarks/.build)"
   (cd "$src" && swift build -c release --scratch-path .build-bench --product fleet 2>&1 | tail -1)
   (cd "$src" && swift build -c release --package-path Benchmarks --product broker-routing 2>&1 | tail -1)
+  case " $brokers " in *" floor "*)
+    (cd "$src" && swift build -c release --package-path Benchmarks --product nio-idle-floor 2>&1 | tail -1) ;;
+  esac
 fi
 fleet=${FLEET:-$src/.build-bench/release/fleet}
 routing="$(cd "$src" && swift build -c release --package-path Benchmarks --show-bin-path)/broker-routing"
@@ -60,7 +66,7 @@ if [ "$tls" = 1 ]; then
   "$fleet" certs server --dir "$work/certs" --host 127.0.0.1 > /dev/null
 fi
 
-port_of() { if [ "$1" = lab ]; then echo "$lab_port"; else echo "$mosquitto_port"; fi; }
+port_of() { case $1 in lab) echo "$lab_port" ;; floor) echo "$floor_port" ;; *) echo "$mosquitto_port" ;; esac; }
 
 # Starts broker $1 (mosquitto | lab) on its port, plain or TLS ($2 = 1), and waits until it listens.
 start_broker() {
@@ -88,9 +94,12 @@ start_broker() {
       fi
     } > "$work/mosquitto.conf"
     (ulimit -n 20000 && exec mosquitto -c "$work/mosquitto.conf") &
+  elif [ "$name" = floor ]; then
+    [ "$with_tls" = 1 ] && { echo "floor: plain TCP only"; exit 1; }
+    (ulimit -n 20000 && exec "$(dirname "$routing")/nio-idle-floor" "$port") >> "$work/floor.log" 2>&1 &
   else
     local listener=(--port "$port")
-    [ "$with_tls" = 1 ] && listener=(--port -1 --tls-port "$port" --certs "$work/certs" --require-client-certificate)
+    [ "$with_tls" = 1 ] && listener=(--port=-1 --tls-port "$port" --certs "$work/certs" --require-client-certificate)
     (ulimit -n 20000 && exec "$fleet" broker --profile standard --host 127.0.0.1 "${listener[@]}" --status-every 5) \
       >> "$work/lab-broker.log" 2>&1 &
   fi
@@ -201,6 +210,7 @@ bench_routing() {
 
 for name in $brokers; do
   case "$only" in all|connections) bench_connections "$name" ;; esac
+  [ "$name" = floor ] && continue   # it routes nothing
   case "$only" in all|routing) bench_routing "$name" ;; esac
 done
 
@@ -208,10 +218,18 @@ ratio() {  # lab / mosquitto, when both are numbers
   awk -v l="${result[lab,$1]:-}" -v m="${result[mosquitto,$1]:-}" \
     'BEGIN { if (l ~ /^[0-9.]+$/ && m ~ /^[0-9.]+$/ && m + 0 > 0) printf "%.2f", l / m; else print "-" }'
 }
-row() { printf "  %-40s %14s %14s %12s\n" "$1" "${result[mosquitto,$2]:--}" "${result[lab,$2]:--}" "$(ratio "$2")"; }
+with_floor=0
+case " $brokers " in *" floor "*) with_floor=1 ;; esac
+row() {
+  printf "  %-40s %14s %14s %12s" "$1" "${result[mosquitto,$2]:--}" "${result[lab,$2]:--}" "$(ratio "$2")"
+  [ "$with_floor" = 1 ] && printf " %14s" "${result[floor,$2]:--}"
+  printf "\n"
+}
 echo
 echo "== lab broker vs mosquitto ($(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), load $(cut -d' ' -f1-3 /proc/loadavg))"
-printf "  %-40s %14s %14s %12s\n" "" mosquitto lab "lab / mosq."
+printf "  %-40s %14s %14s %12s" "" mosquitto lab "lab / mosq."
+[ "$with_floor" = 1 ] && printf " %14s" "NIO floor"
+printf "\n"
 if [ "$only" != routing ]; then
   row "$devices idle connections: all connected" all
   row "  ramp, first → all connected (s)" ramp

@@ -23,6 +23,9 @@ public actor LabBrokerServer {
     let core: NIOLoopBound<ServerCore>
     private let ownedGroup: MultiThreadedEventLoopGroup?
     private var shutdownTask: Task<Void, any Error>?
+    /// Shutdown has begun: the server's own loop may be gone, and a task submitted to a loop that has shut
+    /// down is dropped without completing, so nothing may be submitted any more.
+    var isShuttingDown: Bool { shutdownTask != nil }
     /// The counters as they were when shutdown finished (the loop may be gone afterwards).
     private var finalStatistics: (engine: BrokerStatistics, transport: TransportStatistics)?
 

@@ -117,6 +117,15 @@ final class ServerWebSocketAdapterTests: XCTestCase {
         XCTAssertNil(try writtenFrame(), "an unsolicited pong needs no answer")
     }
 
+    func testPingsAreNotAnsweredWhileTheChannelIsUnwritable() throws {
+        channel.isWritable = false
+        try channel.writeInbound(masked(.ping, [1]))
+        XCTAssertNil(try writtenFrame(), "no queue of pongs for a client that does not read")
+        channel.isWritable = true
+        try channel.writeInbound(masked(.ping, [2]))
+        XCTAssertEqual(try writtenFrame()?.opcode, .pong)
+    }
+
     func testACloseFrameIsAnsweredWithItsCodeAndTheConnectionCloses() throws {
         var payload = ByteBuffer()
         payload.write(webSocketErrorCode: .goingAway)

@@ -37,6 +37,9 @@ final class WebSocketMQTTAdapter: ChannelDuplexHandler {
         case .text:
             fail(context: context, code: .unacceptableData)
         case .ping:
+            // A client that pings without reading must not grow our queue: while the channel is
+            // unwritable pings go unanswered (RFC 6455 §5.5.3 lets an endpoint answer only the latest).
+            guard context.channel.isWritable else { return }
             let pong = WebSocketFrame(fin: true, opcode: .pong, data: frame.unmaskedData)
             context.writeAndFlush(wrapOutboundOut(pong), promise: nil)
         case .pong:

@@ -3,7 +3,7 @@ import Yams
 extension ScenarioParser {
     static let brokerKeys = [
         "url", "ca", "server-name", "verify", "insecure-skip-verify", "protocol", "profile", "source-addresses",
-        "connect-timeout",
+        "connect-timeout", "tls", "check-limits",
     ]
 
     /// Keys that describe an external broker's TLS, meaningless for the lab broker (the run makes its CA).
@@ -11,6 +11,9 @@ extension ScenarioParser {
 
     /// The scenario's broker: `--broker` when given (its URL replaces the file's, whose other settings are
     /// kept where they still apply), else the file's `broker`, else the lab broker.
+    ///
+    /// `--broker lab[:PROFILE]` on a file whose broker speaks TLS keeps TLS: the file's devices present
+    /// certificates or expect a TLS handshake, and the scenario means the same failures on the lab broker.
     func scenarioBroker(_ node: Node?) -> BrokerSpec? {
         guard let override = options.brokerOverride else {
             return node.map { brokerSpec($0, what: "broker") } ?? BrokerSpec.lab()
@@ -30,7 +33,10 @@ extension ScenarioParser {
         }
         // The file's broker is read for its device-side settings only; its URL and, unless both are TLS,
         // its TLS settings belong to the broker that was replaced.
-        if let node, case .mapping = node, let file = brokerSpec(node, what: "broker", checkFiles: false) {
+        if let node, let file = brokerSpec(node, what: "broker", checkFiles: false) {
+            if spec.lab != nil, file.tls { spec.tls = true }
+            // A file that breaks its broker's limits on purpose breaks the replacing broker's too.
+            if node.mapping?["check-limits"]?.string == "false" { spec.profile = nil }
             spec.protocolVersion = file.protocolVersion
             spec.sourceAddresses = file.sourceAddresses
             spec.connectTimeout = file.connectTimeout
@@ -70,8 +76,20 @@ extension ScenarioParser {
                 diagnostics.report(broker.keyNode(key), "`\(key)` does not apply to the lab broker",
                                    hint: "the lab broker makes its own CA; its profile sets the broker's rules")
             }
+            if let tlsNode = broker["tls"], let tls = diagnostics.boolean(tlsNode, "tls") {
+                if !tls, LabTarget.knownProfiles[profile]?.limits.requiresTLS == true {
+                    diagnostics.report(tlsNode, "lab profile `\(profile)` accepts TLS only",
+                                       hint: "remove `tls: false`; the lab broker makes its own CA")
+                }
+                spec.tls = tls
+            }
             readDeviceSideSettings(broker, into: &spec)
+            readLimitChecking(broker, into: &spec)
             return spec
+        }
+        if broker.contains("tls") {
+            diagnostics.report(broker.keyNode("tls"), "`tls` applies to the lab broker only; the scheme of \(url) decides",
+                               hint: "write mqtts:// for TLS or mqtt:// for plain TCP")
         }
         guard let endpoint = endpoint(url, node: urlNode) else { return nil }
         var spec = BrokerSpec(url: url, host: endpoint.host, port: endpoint.port, tls: endpoint.tls)
@@ -107,7 +125,22 @@ extension ScenarioParser {
             spec.profile = profile.rawValue
         }
         readDeviceSideSettings(broker, into: &spec)
+        readLimitChecking(broker, into: &spec)
         return spec
+    }
+
+    /// `check-limits: false`: the file breaks its broker family's documented limits on purpose (a QoS 2 or
+    /// retained PUBLISH, a keep-alive above the maximum) to show what the broker does, so the loader does not
+    /// refuse them. The family is forgotten: nothing else reads it for the plan.
+    private func readLimitChecking(_ broker: MappingReader, into spec: inout BrokerSpec) {
+        guard let node = broker["check-limits"], let checks = diagnostics.boolean(node, "check-limits") else { return }
+        if !checks {
+            if spec.knownProfile == nil {
+                diagnostics.report(node, "`check-limits: false` but no broker family with documented limits is named",
+                                   hint: "it applies to lab:eventgrid, lab:iothub or a `profile:`")
+            }
+            spec.profile = nil
+        }
     }
 
     /// Settings of the fleet's side of the connection, which apply to any broker.

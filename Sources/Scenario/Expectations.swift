@@ -11,11 +11,18 @@ public struct Expectations: Sendable, Hashable {
     /// At the end, each device's retained status topic holds the birth payload when connected and the will
     /// payload when not.
     public var retainedStatusMatches: Bool
+    /// How many devices had a connection ended by the broker: a DISCONNECT from it, the socket closed on its
+    /// side, or a takeover of the session. The broker's answer to a rule broken after CONNECT (a QoS 2 or
+    /// retained PUBLISH it does not take, a packet above its maximum); nil ⇒ not checked.
+    public var closedByBroker: ConnectedExpectation?
+    /// How many devices found their session again on a reconnect (CONNACK session present); nil ⇒ not checked.
+    public var resumedSessions: ConnectedExpectation?
 
     public init(
         wills: WillExpectations? = nil, telemetry: TelemetryExpectations? = nil, latency: [LatencyExpectation] = [],
         connectedAtEnd: ConnectedExpectation? = nil, connect: ConnectOutcome? = nil,
-        subscribe: SubscribeOutcome? = nil, retainedStatusMatches: Bool = false
+        subscribe: SubscribeOutcome? = nil, retainedStatusMatches: Bool = false,
+        closedByBroker: ConnectedExpectation? = nil, resumedSessions: ConnectedExpectation? = nil
     ) {
         self.wills = wills
         self.telemetry = telemetry
@@ -24,6 +31,8 @@ public struct Expectations: Sendable, Hashable {
         self.connect = connect
         self.subscribe = subscribe
         self.retainedStatusMatches = retainedStatusMatches
+        self.closedByBroker = closedByBroker
+        self.resumedSessions = resumedSessions
     }
 }
 
@@ -105,8 +114,9 @@ public struct LatencyExpectation: Sendable, Hashable {
     }
 }
 
-/// How many devices are connected when the run ends: counted as the `stop` step begins (before it
-/// disconnects anyone), or after the last step when there is no `stop`.
+/// A bound on a number of devices. For `connected-at-end`, the devices connected when the run ends: counted as
+/// the `stop` step begins (before it disconnects anyone), or after the last step when there is no `stop`; for
+/// `closed-by-broker` and `resumed-sessions`, the devices that had that happen at least once during the run.
 public enum ConnectedExpectation: Sendable, Hashable {
     case atLeast(Int)
     case atMost(Int)

@@ -1,7 +1,10 @@
 import Yams
 
 extension ScenarioParser {
-    static let expectKeys = ["wills", "telemetry", "latency", "connected-at-end", "connect", "subscribe", "retained-status"]
+    static let expectKeys = [
+        "wills", "telemetry", "latency", "connected-at-end", "connect", "subscribe", "retained-status", "closed-by-broker",
+        "resumed-sessions",
+    ]
 
     func expectationsSpec(_ node: Node) -> Expectations {
         var expectations = Expectations()
@@ -11,13 +14,15 @@ extension ScenarioParser {
         expectations.wills = reader["wills"].flatMap(willExpectations)
         expectations.telemetry = reader["telemetry"].flatMap(telemetryExpectations)
         expectations.latency = reader["latency"].map(latencyExpectations) ?? []
-        expectations.connectedAtEnd = reader["connected-at-end"].flatMap(connectedExpectation)
+        expectations.connectedAtEnd = reader["connected-at-end"].flatMap { deviceCount($0, key: "connected-at-end") }
         expectations.connect = reader["connect"].flatMap { diagnostics.choice($0, "connect outcome", as: ConnectOutcome.self) }
         expectations.subscribe = reader["subscribe"].flatMap {
             diagnostics.choice($0, "subscribe outcome", as: SubscribeOutcome.self)
         }
         expectations.retainedStatusMatches = reader["retained-status"].flatMap { diagnostics.boolean($0, "retained-status") }
             ?? false
+        expectations.closedByBroker = reader["closed-by-broker"].flatMap { deviceCount($0, key: "closed-by-broker") }
+        expectations.resumedSessions = reader["resumed-sessions"].flatMap { deviceCount($0, key: "resumed-sessions") }
         return expectations
     }
 
@@ -81,13 +86,14 @@ extension ScenarioParser {
         return result
     }
 
-    private func connectedExpectation(_ node: Node) -> ConnectedExpectation? {
+    /// `{ at-least | at-most | exactly: N }` or `{ percent: P% }` of the devices, under `expect.<key>`.
+    private func deviceCount(_ node: Node, key expectation: String) -> ConnectedExpectation? {
         let keys = ["at-least", "at-most", "exactly", "percent"]
-        guard let reader = MappingReader(node, what: "expect.connected-at-end", allowed: keys, diagnostics: diagnostics)
+        guard let reader = MappingReader(node, what: "expect.\(expectation)", allowed: keys, diagnostics: diagnostics)
         else { return nil }
         let present = reader.presentKeys
         guard present.count == 1, let (key, _) = present.first, let value = reader[key] else {
-            diagnostics.report(node, "`connected-at-end` takes exactly one of " + keys.joined(separator: ", "))
+            diagnostics.report(node, "`\(expectation)` takes exactly one of " + keys.joined(separator: ", "))
             return nil
         }
         switch key {

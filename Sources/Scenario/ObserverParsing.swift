@@ -26,7 +26,10 @@ extension ScenarioParser {
                 return filter
             }
         }
-        observer.broker = reader["broker"].flatMap { brokerSpec($0, what: "observer.broker") }
+        // `--broker` replaces the observers' broker too: the file's observer listener belongs to the broker it
+        // replaced. The file's value is still checked.
+        let fileBroker = reader["broker"].flatMap { brokerSpec($0, what: "observer.broker", checkFiles: options.brokerOverride == nil) }
+        observer.broker = options.brokerOverride == nil ? fileBroker : nil
         if let credentialsNode = reader["credentials"] {
             (observer.credentials, observer.identity) = observerCredentials(credentialsNode, tls: (observer.broker ?? broker)?.tls ?? false)
         }

@@ -21,12 +21,18 @@ public enum ExpectationEvaluation {
         public var connackReasonCodes: [UInt8]
         public var devicesWithRefusedSubscriptions: [String]
         public var devicesWithSubscriptions: Int
+        /// Each device whose connection the broker ended (DISCONNECT, its side closing, a takeover) with the
+        /// first such ending's description, in device order.
+        public var closedByBroker: [(device: String, detail: String)]
+        /// Devices whose reconnect found their session (CONNACK session present), in device order.
+        public var resumedSessions: [String]
 
         public init(
             wills: [WillVerdict], statusChecks: [StatusCheck], telemetryTotal: TelemetryCounts,
             telemetryByDevice: [DeviceTelemetryCounts], latency: LatencyBook, connections: ConnectionStats,
             deviceCount: Int, neverConnected: [String], connackReasonCodes: [UInt8],
-            devicesWithRefusedSubscriptions: [String], devicesWithSubscriptions: Int
+            devicesWithRefusedSubscriptions: [String], devicesWithSubscriptions: Int,
+            closedByBroker: [(device: String, detail: String)] = [], resumedSessions: [String] = []
         ) {
             self.wills = wills
             self.statusChecks = statusChecks
@@ -39,6 +45,8 @@ public enum ExpectationEvaluation {
             self.connackReasonCodes = connackReasonCodes
             self.devicesWithRefusedSubscriptions = devicesWithRefusedSubscriptions
             self.devicesWithSubscriptions = devicesWithSubscriptions
+            self.closedByBroker = closedByBroker
+            self.resumedSessions = resumedSessions
         }
     }
 
@@ -51,6 +59,16 @@ public enum ExpectationEvaluation {
         if let connect = expectations.connect { results.append(evaluateConnect(connect, facts)) }
         if let subscribe = expectations.subscribe { results.append(evaluateSubscribe(subscribe, facts)) }
         if expectations.retainedStatusMatches { results.append(evaluateStatus(facts.statusChecks)) }
+        if let closed = expectations.closedByBroker {
+            results.append(evaluateDeviceCount(
+                "closed-by-broker", closed, devices: facts.closedByBroker.map { "\($0.device) (\($0.detail))" },
+                what: "had a connection closed by the broker", deviceCount: facts.deviceCount))
+        }
+        if let resumed = expectations.resumedSessions {
+            results.append(evaluateDeviceCount(
+                "resumed-sessions", resumed, devices: facts.resumedSessions, what: "found their session on a reconnect",
+                deviceCount: facts.deviceCount))
+        }
         return results
     }
 
@@ -171,18 +189,33 @@ public enum ExpectationEvaluation {
 
     private static func evaluateConnected(_ expectation: ConnectedExpectation, _ facts: Facts) -> ExpectationResult {
         let connected = facts.connections.connectedAtEnd
-        let (expected, passed): (String, Bool) = switch expectation {
-        case .atLeast(let count): ("≥ \(count)", connected >= count)
-        case .atMost(let count): ("≤ \(count)", connected <= count)
-        case .exactly(let count): ("= \(count)", connected == count)
-        case .percent(let share):
-            ("≥ \(share)% of \(facts.deviceCount)", Double(connected) * 100 >= share * Double(facts.deviceCount))
-        }
+        let (expected, passed) = bound(expectation, count: connected, of: facts.deviceCount)
         return ExpectationResult(
             name: "connected-at-end", expected: expected, actual: "\(connected)", passed: passed,
             failure: passed ? "" : "\(connected) of \(facts.deviceCount) devices connected at the end, expected \(expected)"
                 + (facts.neverConnected.isEmpty ? "" : "; never connected: " + examples(facts.neverConnected))
         )
+    }
+
+    /// A bound on how many devices had something happen; the failure names the devices it happened to.
+    private static func evaluateDeviceCount(
+        _ name: String, _ expectation: ConnectedExpectation, devices: [String], what: String, deviceCount: Int
+    ) -> ExpectationResult {
+        let (expected, passed) = bound(expectation, count: devices.count, of: deviceCount)
+        let named = devices.isEmpty ? "" : ": " + examples(devices)
+        return ExpectationResult(
+            name: name, expected: expected, actual: "\(devices.count)", passed: passed,
+            failure: passed ? "" : "\(devices.count) of \(deviceCount) devices \(what), expected \(expected)\(named)")
+    }
+
+    /// The bound as the report writes it, and whether `count` (of `total` devices) is inside it.
+    private static func bound(_ expectation: ConnectedExpectation, count: Int, of total: Int) -> (String, Bool) {
+        switch expectation {
+        case .atLeast(let limit): ("≥ \(limit)", count >= limit)
+        case .atMost(let limit): ("≤ \(limit)", count <= limit)
+        case .exactly(let limit): ("= \(limit)", count == limit)
+        case .percent(let share): ("≥ \(share)% of \(total)", Double(count) * 100 >= share * Double(total))
+        }
     }
 
     private static func evaluateConnect(_ outcome: ConnectOutcome, _ facts: Facts) -> ExpectationResult {

@@ -81,7 +81,9 @@ public enum RunAnalysis {
             devicesWithRefusedSubscriptions: Array(Set(events.compactMap {
                 if case .subscribeRefused = $0.kind { return $0.device } else { return nil }
             })).sorted(),
-            devicesWithSubscriptions: devices.filter { !$0.subscribe.isEmpty }.count
+            devicesWithSubscriptions: devices.filter { !$0.subscribe.isEmpty }.count,
+            closedByBroker: closedByBroker(devices: devices, events: events),
+            resumedSessions: resumedSessions(devices: devices, events: events)
         )
 
         return RunReport(
@@ -149,6 +151,28 @@ public enum RunAnalysis {
             perDevice.append(DeviceTelemetryCounts(device: device.clientID, counts: counts))
         }
         return (total, perDevice)
+    }
+
+    /// Each device whose connection the broker ended at least once (a DISCONNECT from it or its side closing,
+    /// or a takeover), with the first such ending's cause and detail.
+    static func closedByBroker(devices: [DevicePlan], events: [RunEvent]) -> [(device: String, detail: String)] {
+        var first: [String: String] = [:]
+        for event in events {
+            guard case .disconnected(let cause, let detail) = event.kind, cause == .serverDisconnect || cause == .takenOver,
+                  let device = event.device, first[device] == nil
+            else { continue }
+            first[device] = cause.rawValue + (detail.map { ": \($0)" } ?? "")
+        }
+        return devices.compactMap { device in first[device.clientID].map { (device.clientID, $0) } }
+    }
+
+    /// Devices that connected at least once with CONNACK session present.
+    static func resumedSessions(devices: [DevicePlan], events: [RunEvent]) -> [String] {
+        var resumed: Set<String> = []
+        for event in events {
+            if case .connected(_, _, _, true) = event.kind, let device = event.device { resumed.insert(device) }
+        }
+        return devices.map(\.clientID).filter(resumed.contains)
     }
 
     static func neverConnected(devices: [DevicePlan], events: [RunEvent]) -> [String] {

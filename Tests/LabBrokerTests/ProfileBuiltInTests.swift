@@ -45,6 +45,7 @@ final class ProfileBuiltInTests: XCTestCase {
             TopicPermission(topicTemplate: "devices/${client.authenticationName}/#", actions: [.publish, .subscribe]),
             TopicPermission(topicTemplate: "clients/${client.authenticationName}/status", actions: [.publish]),
             TopicPermission(topicTemplate: "clients/+/status", actions: [.subscribe]),
+            TopicPermission(topicTemplate: "#", actions: [.publish, .subscribe], identity: "fleet-observer*"),
         ])
         XCTAssertEqual(profile.throttling, ThrottleRules(
             connectsPerClient: 1, connectsTotal: 200, messagesPerClient: 1000,
@@ -63,6 +64,11 @@ final class ProfileBuiltInTests: XCTestCase {
         XCTAssertFalse(grants.allows(.publish, "devices/esp32/lwt"), "seed 000's will topic")
         XCTAssertTrue(grants.allows(.publish, "clients/XiaoTandHandCO2A/status"))
         XCTAssertTrue(grants.allows(.subscribe, "clients/+/status"))
+        XCTAssertFalse(grants.allows(.subscribe, "#"), "a device is no monitoring client")
+        let observer = TopicAuthorizer(permissions: profile.authorization)
+            .grants(for: ClientIdentity(clientID: "fleet-observer-x1-1", authenticationName: "fleet-observer"))
+        XCTAssertTrue(observer.allows(.subscribe, "devices/+/sequence"), "the fleet's observers watch every device")
+        XCTAssertTrue(observer.allows(.publish, "devices/XiaoTandHandCO2A/configuration"), "and its controller commands them")
     }
 
     func testIoTHub() throws {

@@ -415,6 +415,23 @@ final class ProfileRuleEventGridTests: XCTestCase {
         XCTAssertEqual(harness.take(five), [], "no refused PUBLISH reached a subscriber")
     }
 
+    /// LAB MODEL grant: clients authenticated as `fleet-observer*` (the fleet's observers and controller)
+    /// subscribe and publish on every topic; a name that only resembles it gets a device's topic spaces.
+    func testEventGridAuthorizationLetsFleetObserversWatchAndCommandEveryTopic() throws {
+        let harness = try harness()
+        for name in ["fleet-observer", "fleet-observer-x1-1"] {
+            let observer = harness.connectedDevice(name)
+            XCTAssertEqual(harness.subscribe("#", on: observer), [.grantedQoS1], name)
+            let command = harness.publishQoS1("devices/XiaoTandHandCO2A/configuration", ByteBuffer(string: "{}"), on: observer)
+            XCTAssertEqual(command.pubackCodes, [.success], name)
+            XCTAssertEqual(command.publishPackets.map(\.topic), ["devices/XiaoTandHandCO2A/configuration"], name)
+        }
+        let lookalike = harness.connectedDevice("fleet-observe")
+        XCTAssertEqual(harness.subscribe("#", on: lookalike), [.notAuthorized])
+        XCTAssertEqual(harness.publishQoS1("devices/XiaoTandHandCO2A/configuration", ByteBuffer(string: "{}"),
+                                           on: lookalike).pubackCodes, [.notAuthorized])
+    }
+
     // MARK: messages-per-client, connects-per-client, connects-total, lockout
 
     /// Event Grid's quota: 1,000 inbound messages per second per session; the 1,001st within one second

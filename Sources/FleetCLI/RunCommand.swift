@@ -84,7 +84,8 @@ struct RunCommand: AsyncParsableCommand {
     func run() async throws {
         var plan: Plan
         do {
-            plan = try ScenarioLoader.load(path: scenario, options: .init(brokerOverride: broker, brokerCA: brokerCa))
+            plan = try ScenarioLoader.load(path: scenario, options: .init(
+                brokerOverride: broker, brokerCA: brokerCa, iotHubStepsSentByCoordinator: worker != nil))
         } catch {
             FileHandle.standardError.write(Data("\(error)\n".utf8))
             throw ExitCode(2)
@@ -125,7 +126,7 @@ struct RunCommand: AsyncParsableCommand {
             }
         }
         do {
-            try await play(plan, devices: devices, preflight: preflight, ledgerPath: path)
+            try await play(plan, devices: devices, preflight: preflight, ledgerPath: path, cloud: LabCloudOperator(lab))
         } catch {
             try? await lab?.server.shutdown()
             throw error
@@ -133,8 +134,11 @@ struct RunCommand: AsyncParsableCommand {
         try? await lab?.server.shutdown()
     }
 
-    /// Everything after the plan is loaded, checked and aimed at its broker.
-    private func play(_ plan: Plan, devices: [DevicePlan], preflight: RunPreflight, ledgerPath path: String) async throws {
+    /// Everything after the plan is loaded, checked and aimed at its broker. `cloud` sends the `iothub` steps
+    /// (the lab broker's IoT Hub endpoint): from the fleet, or in a split run from this process, which owns
+    /// the lab broker (`CloudTimeline`), started with the workers' timelines.
+    private func play(_ plan: Plan, devices: [DevicePlan], preflight: RunPreflight, ledgerPath path: String,
+                      cloud: (any CloudServiceOperator)?) async throws {
         try FileManager.default.createDirectory(
             atPath: (path as NSString).deletingLastPathComponent.isEmpty ? "." : (path as NSString).deletingLastPathComponent,
             withIntermediateDirectories: true)
@@ -154,12 +158,16 @@ struct RunCommand: AsyncParsableCommand {
             try? await group.shutdownGracefully()
             throw ExitCode(4)
         }
+        let cloudTimeline = processes > 1 && CloudTimeline.isNeeded(for: plan)
+            ? cloud.map { CloudTimeline(plan: plan, eventLoop: group.next(), sink: verdicts, clock: clock, cloud: $0) }
+            : nil
         let workers = processes > 1
             ? WorkerProcesses(scenario: scenario, brokerArguments: Self.brokerArguments(plan.broker), count: processes,
-                              clock: clock, sink: verdicts, eventLoop: group.next())
+                              clock: clock, sink: verdicts, eventLoop: group.next(), onStart: { cloudTimeline?.start() })
             : nil
         let driver: any RunDevices = try workers ?? LocalDevices(fleet: Fleet(
-            plan: plan, group: group, sink: verdicts, clock: clock, connections: .plan(plan, sources: preflight.sources)))
+            plan: plan, group: group, sink: verdicts, clock: clock, connections: .plan(plan, sources: preflight.sources),
+            cloud: cloud))
         let interruption = RunInterruption()
         let signals = interruption.install { driver.interrupt() }
         let exporter = metrics.map { _ in MetricsExporter() }
@@ -175,6 +183,7 @@ struct RunCommand: AsyncParsableCommand {
         live.start(on: group.next())
 
         try await driver.play()
+        try await cloudTimeline?.finish().get()
         live.stop()
         signals.forEach { $0.cancel() }
         // Wills of the last abrupt endings are still on their way to the observers.

@@ -22,6 +22,8 @@ final class WorkerProcesses: RunDevices, @unchecked Sendable {
     private let clock: RunClock
     private let sink: any RunEventSink
     private let eventLoop: any EventLoop
+    /// Called once, as every worker is told to start its timeline (the coordinator's own steps start then).
+    private let onStart: @Sendable () -> Void
     private let state: NIOLockedValueBox<State>
 
     private struct State {
@@ -35,7 +37,9 @@ final class WorkerProcesses: RunDevices, @unchecked Sendable {
         var failures: [String] = []
     }
 
-    init(scenario: String, brokerArguments: [String], count: Int, clock: RunClock, sink: any RunEventSink, eventLoop: any EventLoop) {
+    init(scenario: String, brokerArguments: [String], count: Int, clock: RunClock, sink: any RunEventSink, eventLoop: any EventLoop,
+         onStart: @escaping @Sendable () -> Void = {}) {
+        self.onStart = onStart
         self.scenario = scenario
         self.brokerArguments = brokerArguments
         self.count = count
@@ -138,6 +142,8 @@ final class WorkerProcesses: RunDevices, @unchecked Sendable {
             state.ready += 1
             return state.ready == count ? state.inputs : []
         }
+        guard !inputs.isEmpty else { return }
+        onStart()
         for input in inputs { try? input.write(contentsOf: Data("start\n".utf8)) }
     }
 

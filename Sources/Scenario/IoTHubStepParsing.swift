@@ -10,7 +10,7 @@ extension ScenarioParser {
     /// `{ method: name, payload: '{"json": 1}', timeout: 10s }`. Only the lab broker's IoT Hub profile has a
     /// service side to send them from, so any other broker refuses the step.
     func iotHubRequest(_ reader: MappingReader, broker: BrokerSpec?) -> IoTHubRequestSpec? {
-        if let broker, broker.lab != "iothub" {
+        if let broker, broker.lab != "iothub", !options.iotHubStepsSentByCoordinator {
             let aimedAt = broker.lab.map { "the lab broker's `\($0)` profile" } ?? broker.url
             diagnostics.report(reader.node, "an `iothub` step needs the lab broker's IoT Hub profile, but the broker is \(aimedAt)",
                                hint: "set `broker: lab:iothub` (or run with --broker lab:iothub): the fleet sends these as the hub's "

@@ -17,13 +17,18 @@ public enum ScenarioLoader {
         public var brokerOverride: String?
         /// `fleet run --broker-ca`: the roots to trust for an `mqtts://` `brokerOverride`.
         public var brokerCA: String?
+        /// A worker of a split run (`fleet run --worker`): its coordinator owns the lab broker, checked the
+        /// file's `iothub` steps against it and sends them, while the worker's `brokerOverride` is that
+        /// broker's URL; the worker's fleet skips those steps.
+        public var iotHubStepsSentByCoordinator: Bool
 
         public init(baseDirectory: String? = nil, checkCertificateFiles: Bool = true, brokerOverride: String? = nil,
-                    brokerCA: String? = nil) {
+                    brokerCA: String? = nil, iotHubStepsSentByCoordinator: Bool = false) {
             self.baseDirectory = baseDirectory
             self.checkCertificateFiles = checkCertificateFiles
             self.brokerOverride = brokerOverride
             self.brokerCA = brokerCA
+            self.iotHubStepsSentByCoordinator = iotHubStepsSentByCoordinator
         }
     }
 

@@ -122,6 +122,24 @@ final class ServerIoTHubTests: XCTestCase {
         }
     }
 
+    func testABatchIsSentInOrderWithOneResultEach() async throws {
+        let server = try await hubServer()
+        let (_, messages) = try await device("d1", on: server, subscribe: ["devices/d1/messages/devicebound/#"])
+        let results = await server.iotHub([
+            .cloudToDevice(deviceID: "d1", payload: ByteBuffer(string: "one")),
+            .directMethod(deviceID: "d1", name: "bad/name"),
+            .cloudToDevice(deviceID: "d2", payload: ByteBuffer(string: "elsewhere")),
+            .cloudToDevice(deviceID: "d1", payload: ByteBuffer(string: "two")),
+        ])
+        XCTAssertEqual(results.count, 4)
+        XCTAssertEqual(try results[0].get().delivered, true)
+        XCTAssertEqual(results[1], .failure(.refused(.invalidMethodName("bad/name"))))
+        XCTAssertEqual(try results[2].get().delivered, false)
+        XCTAssertEqual(try results[3].get().delivered, true)
+        let received = await messages.messages(on: "devices/d1/messages/devicebound/", count: 2)
+        XCTAssertEqual(received.map { String(buffer: $0.payload) }, ["one", "two"])
+    }
+
     func testAServerWithoutIoTHubRefusesClearly() async throws {
         let server = try await startServer(self)
         do {

@@ -86,6 +86,18 @@ final class IoTHubStepParsingTests: XCTestCase {
         assertSingleError(yaml, at: "{ c2d", mentions: "the lab broker's `standard` profile", options: options)
     }
 
+    func testAWorkerOfASplitRunLoadsTheStepsItsCoordinatorSends() throws {
+        // The coordinator hands its workers the running lab broker's URL as --broker.
+        let yaml = hubScenario(steps: [#"{ at: 5s, iothub: { c2d: hello } }"#])
+        var options = noFileChecks
+        options.brokerOverride = "mqtts://127.0.0.1:40123"
+        XCTAssertThrowsError(try ScenarioLoader.parse(yaml: yaml, path: "test.yaml", options: options))
+        options.iotHubStepsSentByCoordinator = true
+        let plan = try loadPlan(yaml, options: options)
+        XCTAssertEqual(plan.timeline.last?.action, .iotHub(IoTHubSpec(
+            target: Target(selection: .all), request: .cloudToDevice(payload: Template(literal: "hello"), properties: []))))
+    }
+
     func testExactlyOneRequestPerStep() {
         assertSingleError(hubScenario(steps: [#"{ at: 5s, iothub: { c2d: hi, method: reboot } }"#]), at: "method: reboot } }",
                           mentions: "both `c2d` and `method`", hint: "one request per step", options: noFileChecks)

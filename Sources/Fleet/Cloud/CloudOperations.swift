@@ -3,8 +3,8 @@ import NIOCore
 
 /// Carries out `iothub` steps through a `CloudServiceOperator`, confined to one event loop.
 ///
-/// Requests go out one at a time in step order; each becomes a `cloudMessage` fault on its device once
-/// the hub has said what it did (at the moment it was sent). Each direct method call's end becomes a
+/// A step's requests go out together, steps in order; each becomes a `cloudMessage` fault on its device
+/// once the hub has said what it did (at the moment the step's requests were sent). Each direct method call's end becomes a
 /// `methodCompleted` event, timed from that same moment plus the hub's round trip. Completions are taken
 /// every `pollInterval` while calls are pending (the hub keeps a bounded number for its operator) and once
 /// more at `finish`. Sends and polls are chained, so a completion is never taken before its call is logged.
@@ -63,20 +63,14 @@ final class CloudOperations {
         var result: Result<CloudDelivery, CloudRequestRefused>
     }
 
+    /// One call for the whole batch: the hub sends it in one go, at one moment.
     private static func deliver(_ requests: [CloudRequest], via cloud: any CloudServiceOperator, clock: RunClock) async -> [Sent] {
-        var sent: [Sent] = []
-        sent.reserveCapacity(requests.count)
-        for request in requests {
-            let at = clock.now()
-            do {
-                sent.append(Sent(at: at, request: request, result: .success(try await cloud.send(request))))
-            } catch let refused as CloudRequestRefused {
-                sent.append(Sent(at: at, request: request, result: .failure(refused)))
-            } catch {
-                sent.append(Sent(at: at, request: request, result: .failure(CloudRequestRefused("\(error)"))))
+        let at = clock.now()
+        let results = await cloud.send(requests)
+        return zip(requests, results).map { Sent(at: at, request: $0, result: $1) }
+            + requests.dropFirst(results.count).map {
+                Sent(at: at, request: $0, result: .failure(CloudRequestRefused("the hub gave no answer for it")))
             }
-        }
-        return sent
     }
 
     private func record(_ sent: Sent) {

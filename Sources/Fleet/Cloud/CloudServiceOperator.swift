@@ -2,8 +2,8 @@
 /// request per selected device and learns whether the device got it. The run supplies it (the lab
 /// broker's IoT Hub endpoint); the fleet knows no broker.
 public protocol CloudServiceOperator: Sendable {
-    /// Sends one request. Throws ``CloudRequestRefused`` when the hub refuses the request itself.
-    func send(_ request: CloudRequest) async throws -> CloudDelivery
+    /// Sends a step's requests, in order (one result each): what the hub did, or why it refused a request.
+    func send(_ requests: [CloudRequest]) async -> [Result<CloudDelivery, CloudRequestRefused>]
     /// Direct method calls that ended since the last call (answers and timeouts), oldest first.
     func takeMethodCompletions() async -> [CloudMethodCompletion]
 }

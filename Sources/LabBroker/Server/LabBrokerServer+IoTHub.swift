@@ -81,6 +81,19 @@ extension LabBrokerServer {
         return try outcome.get()
     }
 
+    /// Sends several requests in one turn of the server's loop, in order, with one flush (a timeline step's
+    /// requests to every selected device); one result per request.
+    public func iotHub(_ requests: [IoTHubRequest]) async -> [Result<IoTHubDelivery, IoTHubRequestError>] {
+        guard profile.iotHub != nil else { return requests.map { _ in .failure(.notIoTHub(profile: profile.name)) } }
+        guard !isShuttingDown else { return requests.map { _ in .failure(.shutDown) } }
+        let outcomes = try? await eventLoop.submit { [core] in
+            core.value.runForOperator { engine, now, actions in
+                requests.map { Self.send($0, engine: engine, now: now, into: &actions) }
+            }
+        }.get()
+        return (outcomes ?? nil) ?? requests.map { _ in .failure(.shutDown) }
+    }
+
     /// Hands over the direct method calls that ended since the last call — the devices' responses and the
     /// calls whose timeout has passed — oldest first. Empty for a profile without IoT Hub, or once shut down.
     public func methodCompletions() async -> [DirectMethodCompletion] {

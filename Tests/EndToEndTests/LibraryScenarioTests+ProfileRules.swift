@@ -100,6 +100,15 @@ extension LibraryScenarioTests {
         }
     }
 
+    func testIothubQos2ClosesConnection() throws {
+        let closes = brokerCloses(try play().events())
+        XCTAssertEqual(Set(closes.keys), ["iothub-qos2-01", "iothub-qos2-02", "iothub-qos2-03"])
+        for (device, details) in closes {
+            // IoT Hub speaks MQTT 3.1.1 only: no DISCONNECT from the server, the connection is just closed.
+            XCTAssertEqual(details, ["the server closed the connection without DISCONNECT"], device)
+        }
+    }
+
     /// The detail of every connection the broker ended, per device.
     private func brokerCloses(_ events: [RunEvent]) -> [String: [String]] {
         var closes: [String: [String]] = [:]

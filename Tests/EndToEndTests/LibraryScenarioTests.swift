@@ -26,6 +26,7 @@ final class LibraryScenarioTests: XCTestCase {
     static let profileRules = [
         "eventgrid-lockout-after-retry-storm", "eventgrid-offline-queue-overflow", "eventgrid-retain-refused",
         "eventgrid-subscribe-not-authorized", "eventgrid-takeover-refused", "eventgrid-will-not-authorized",
+        "iothub-qos2-closes-connection",
     ]
 
     func testEveryLibraryFileHasItsTest() throws {

@@ -5,7 +5,8 @@ import PackageDescription
 ///
 /// Targets are layered; each imports only the ones above it in this list
 /// (see README.md, "Architecture"):
-/// MQTTCore → MQTTClient → Probe, DevicePKI → Scenario → Ledger → Fleet → Verification → Reports → fleet.
+/// MQTTCore → MQTTClient → Probe, DevicePKI → Scenario → Ledger → Fleet → Verification → Reports → fleet,
+/// and beside them LabBroker (MQTTCore only): the embedded broker, which knows nothing of the fleet.
 let package = Package(
     name: "fleet",
     platforms: [.macOS(.v14)],
@@ -84,6 +85,7 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOWebSocket", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOTLS", package: "swift-nio"),
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Yams", package: "Yams"),
@@ -199,6 +201,8 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ]
         ),

@@ -134,7 +134,7 @@ final class ServerTCPTests: XCTestCase {
         try await stalled.send(.connect(ConnectPacket(clientIdentifier: "stalled")))
         try await stalled.send(.subscribe(SubscribePacket(packetIdentifier: 1, subscriptions: [Subscription(filter: "flood")])))
         _ = await stalled.packets { $0.count >= 2 }
-        try await stalled.channel.setOption(ChannelOptions.autoRead, value: false)
+        try await stalled.channel.setOption(ChannelOptions.autoRead, value: false).get()
 
         let publisher = try await MQTTClient.connect(to: try server.endpoint(.tcp), configuration: configuration("flooder"))
         let payload = ByteBuffer(repeating: 0x55, count: 64 << 10)
@@ -166,7 +166,7 @@ final class ServerTCPTests: XCTestCase {
         try await stalled.send(.connect(ConnectPacket(clientIdentifier: "stalled", will: will)))
         try await stalled.send(.subscribe(SubscribePacket(packetIdentifier: 1, subscriptions: [Subscription(filter: "flood", qos: .atLeastOnce)])))
         _ = await stalled.packets { $0.count >= 2 }
-        try await stalled.channel.setOption(ChannelOptions.autoRead, value: false)
+        try await stalled.channel.setOption(ChannelOptions.autoRead, value: false).get()
 
         let publisher = try await MQTTClient.connect(to: try server.endpoint(.tcp), configuration: configuration("flooder"))
         let payload = ByteBuffer(repeating: 0x55, count: 64 << 10)

@@ -9,6 +9,12 @@ extension BrokerEngine {
             closeUnconnected(connection, into: &actions)
             return
         }
+        // The server frames with the same maximum; checked here too so the engine alone keeps the rule.
+        if let maximum = profile.maximumPacketSize, frame.encodedSize > Int(maximum) {
+            counters.connectsRefused += 1
+            closeUnconnected(connection, into: &actions)
+            return
+        }
         let version: MQTTProtocolVersion
         do throws(MQTTDecodeError) {
             version = try MQTTPacket.protocolVersion(ofConnect: frame)

@@ -32,9 +32,10 @@ public actor LabBrokerServer {
     /// Listen backlog: hundreds of devices connecting at once must not overflow it (a dropped SYN costs
     /// the client a one-second retransmission). The kernel caps it at `net.core.somaxconn`.
     static let listenBacklog: Int32 = 4096
-    /// Receive buffers start small and adapt: device traffic is a few hundred bytes at a time, and an idle
-    /// connection holds no receive buffer between reads.
-    static let receiveBufferSizes = (minimum: 64, initial: 256, maximum: 64 << 10)
+    /// Receive buffers start small and adapt: device traffic is a few hundred bytes at a time. NIO keeps a
+    /// channel's last receive buffer while it is idle, so the initial size is what an idle device costs
+    /// (BENCHMARKS.md: 512 → 64 bytes saved 0.45 KiB per connection).
+    static let receiveBufferSizes = (minimum: 64, initial: 64, maximum: 64 << 10)
 
     private init(
         profile: BrokerProfile, listeners: [BoundListener], eventLoop: any EventLoop, core: NIOLoopBound<ServerCore>,

@@ -53,6 +53,11 @@ public enum TerminalSummary {
         }
         lines.append("  retained status: \(report.retainedStatus.checked) devices compared, \(report.retainedStatus.failed) mismatched")
 
+        if let cloud = report.cloud {
+            lines.append("")
+            lines += cloudLines(cloud, style: style)
+        }
+
         lines.append("")
         lines += latencyLines(report.latency, style: style)
 
@@ -121,4 +126,31 @@ public enum TerminalSummary {
         }
         return [style.bold("Latency")] + table.render()
     }
+
+    /// The IoT Hub operator's requests by kind, and how its direct method calls ended.
+    static func cloudLines(_ cloud: CloudSection, style: TerminalStyle) -> [String] {
+        var lines = [style.bold("IoT Hub operator") + " (iothub steps)"]
+        var table = TextTable()
+        for kind in CloudMessageKinds.ordered {
+            guard let counts = cloud.messages[kind] else { continue }
+            var cells = "\(counts.sent) sent, \(counts.delivered) delivered"
+            if counts.notDelivered > 0 { cells += ", \(counts.notDelivered) not delivered" }
+            if counts.refused > 0 { cells += ", \(counts.refused) refused" }
+            table.add([kind, cells])
+        }
+        let methods = cloud.methods
+        if methods.called > 0 {
+            var cells = "\(methods.called) called, \(methods.answered) answered, \(methods.timedOut) timed out"
+            if methods.malformed > 0 { cells += ", \(methods.malformed) malformed" }
+            if methods.pending > 0 { cells += ", \(methods.pending) pending" }
+            if let slowest = methods.slowestAnswerNs { cells += "; slowest answer \(Format.duration(slowest))" }
+            table.add(["method calls", cells])
+        }
+        return lines + table.render()
+    }
+}
+
+/// The request kinds in the order a report lists them.
+private enum CloudMessageKinds {
+    static let ordered = ["c2d", "desired", "method"]
 }

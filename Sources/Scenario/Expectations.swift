@@ -17,12 +17,15 @@ public struct Expectations: Sendable, Hashable {
     public var closedByBroker: ConnectedExpectation?
     /// How many devices found their session again on a reconnect (CONNACK session present); nil ⇒ not checked.
     public var resumedSessions: ConnectedExpectation?
+    /// What the IoT Hub operator's `iothub` steps achieved; nil ⇒ not checked.
+    public var iotHub: IoTHubExpectations?
 
     public init(
         wills: WillExpectations? = nil, telemetry: TelemetryExpectations? = nil, latency: [LatencyExpectation] = [],
         connectedAtEnd: ConnectedExpectation? = nil, connect: ConnectOutcome? = nil,
         subscribe: SubscribeOutcome? = nil, retainedStatusMatches: Bool = false,
-        closedByBroker: ConnectedExpectation? = nil, resumedSessions: ConnectedExpectation? = nil
+        closedByBroker: ConnectedExpectation? = nil, resumedSessions: ConnectedExpectation? = nil,
+        iotHub: IoTHubExpectations? = nil
     ) {
         self.wills = wills
         self.telemetry = telemetry
@@ -33,6 +36,7 @@ public struct Expectations: Sendable, Hashable {
         self.retainedStatusMatches = retainedStatusMatches
         self.closedByBroker = closedByBroker
         self.resumedSessions = resumedSessions
+        self.iotHub = iotHub
     }
 }
 

@@ -3,7 +3,7 @@ import Yams
 extension ScenarioParser {
     static let expectKeys = [
         "wills", "telemetry", "latency", "connected-at-end", "connect", "subscribe", "retained-status", "closed-by-broker",
-        "resumed-sessions",
+        "resumed-sessions", "iothub",
     ]
 
     func expectationsSpec(_ node: Node) -> Expectations {
@@ -23,6 +23,7 @@ extension ScenarioParser {
             ?? false
         expectations.closedByBroker = reader["closed-by-broker"].flatMap { deviceCount($0, key: "closed-by-broker") }
         expectations.resumedSessions = reader["resumed-sessions"].flatMap { deviceCount($0, key: "resumed-sessions") }
+        expectations.iotHub = reader["iothub"].flatMap(iotHubExpectations)
         return expectations
     }
 

@@ -86,6 +86,7 @@ public enum RunAnalysis {
             resumedSessions: resumedSessions(devices: devices, events: events)
         )
 
+        let cloud = CloudAnalysis.section(events)
         return RunReport(
             scenario: ScenarioInfo(name: plan.name, seed: plan.seed, devices: devices.count, sourcePath: plan.sourcePath),
             durationNs: events.last?.at ?? 0,
@@ -104,6 +105,8 @@ public enum RunAnalysis {
             ),
             latency: latency.phases.keys.sorted().map { LatencyEntry(phase: $0, histogram: latency.phases[$0]!) },
             expectations: ExpectationEvaluation.evaluate(plan.expectations, facts: facts)
+                + CloudAnalysis.evaluate(plan.expectations.iotHub, cloud),
+            cloud: cloud
         )
     }
 

@@ -21,6 +21,8 @@ public struct RunReport: Codable, Sendable, Hashable {
     public var telemetry: TelemetrySection
     public var latency: [LatencyEntry]
     public var expectations: [ExpectationResult]
+    /// What the IoT Hub operator sent and how its direct method calls ended; nil (absent) when it sent nothing.
+    public var cloud: CloudSection?
 
     /// True when every expectation passed.
     public var passed: Bool { expectations.allSatisfy(\.passed) }
@@ -29,7 +31,7 @@ public struct RunReport: Codable, Sendable, Hashable {
         scenario: ScenarioInfo, durationNs: UInt64, endReason: String?, connections: ConnectionStats,
         series: RunSeries, steps: [StepMark], faults: [FaultMark], wills: WillSection,
         retainedStatus: StatusSection, telemetry: TelemetrySection, latency: [LatencyEntry],
-        expectations: [ExpectationResult]
+        expectations: [ExpectationResult], cloud: CloudSection? = nil
     ) {
         self.scenario = scenario
         self.durationNs = durationNs
@@ -43,6 +45,7 @@ public struct RunReport: Codable, Sendable, Hashable {
         self.telemetry = telemetry
         self.latency = latency
         self.expectations = expectations
+        self.cloud = cloud
     }
 }
 

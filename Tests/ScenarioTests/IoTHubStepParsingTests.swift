@@ -182,6 +182,20 @@ final class IoTHubStepParsingTests: XCTestCase {
         assertSingleError(yaml, at: "{rid}\"}'", mentions: "placeholder `{rid}` cannot be used here", options: noFileChecks)
     }
 
+    // MARK: expect.iothub
+
+    func testExpectIoTHubTakesAllOrNone() throws {
+        let plan = try loadPlan(hubScenario(steps: []) + "expect:\n  iothub: { delivered: none, methods-answered: all }\n",
+                                options: noFileChecks)
+        XCTAssertEqual(plan.expectations.iotHub, IoTHubExpectations(delivered: .noneOfThem, methodsAnswered: .all))
+        let yaml = hubScenario(steps: []) + "expect:\n  iothub: { delivered: most }\n"
+        assertSingleError(yaml, at: "most }", mentions: "`most`", hint: "all, none", options: noFileChecks)
+        assertSingleError(hubScenario(steps: []) + "expect:\n  iothub: {}\n", at: "{}", mentions: "checks nothing",
+                          options: noFileChecks)
+        assertSingleError(hubScenario(steps: []) + "expect:\n  iothub: { answered: all }\n", at: "answered",
+                          mentions: "unknown key `answered`", hint: "methods-answered", options: noFileChecks)
+    }
+
     // MARK: credentials
 
     func testCertificateIdentityCarriesItsUsername() throws {

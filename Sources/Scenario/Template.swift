@@ -3,7 +3,7 @@
 /// Placeholders are `{name}` or `{name:argument}` with a known name; any other `{` is literal text,
 /// so JSON payloads need no escaping. Per-device placeholders (`{clientId}`, `{index}`, `{group}`) are
 /// filled in when the plan is built; per-message ones (`{sequence}`, `{timestamp}`, `{uptimeMs}`,
-/// `{random:MIN-MAX}`) are filled in by `render` when the device sends.
+/// `{random:MIN-MAX}`, `{fill:SIZE}`) are filled in by `render` when the device sends.
 public struct Template: Sendable, Hashable, CustomStringConvertible {
     /// One piece of a template.
     public enum Part: Sendable, Hashable {
@@ -24,16 +24,23 @@ public struct Template: Sendable, Hashable, CustomStringConvertible {
         case random(ClosedRange<Int>)
         /// The `$rid` of the request a `respond:` rule answers (reply topics only; see `DeviceResponse`).
         case requestID
+        /// This many filler bytes (`x`): a payload of a given size (a camera frame, a firmware chunk) that still
+        /// carries its sequence and timestamp. At most `Template.maximumFill`.
+        case fill(Int)
 
         var isPerDevice: Bool {
             switch self {
             case .clientID, .index, .group: true
-            case .text, .sequence, .timestamp, .uptimeMs, .random, .requestID: false
+            case .text, .sequence, .timestamp, .uptimeMs, .random, .requestID, .fill: false
             }
         }
     }
 
     public let parts: [Part]
+
+    /// The largest `{fill:…}`: every message's payload is built in memory, so the fleet's memory stays bounded
+    /// (16 MiB, far above the 512 KiB a cloud broker such as Event Grid accepts).
+    public static let maximumFill = 16 << 20
 
     public init(parts: [Part]) {
         var merged: [Part] = []
@@ -74,7 +81,7 @@ public struct Template: Sendable, Hashable, CustomStringConvertible {
             case .clientID: .text(clientID)
             case .index(let width): .text(Self.pad(index, width: width))
             case .group: .text(group)
-            case .text, .sequence, .timestamp, .uptimeMs, .random, .requestID: part
+            case .text, .sequence, .timestamp, .uptimeMs, .random, .requestID, .fill: part
             }
         })
     }
@@ -92,6 +99,7 @@ public struct Template: Sendable, Hashable, CustomStringConvertible {
             case .timestamp: output += String(timestampMilliseconds)
             case .uptimeMs: output += String(uptimeMilliseconds)
             case .random(let range): output += String(Int.random(in: range, using: &random))
+            case .fill(let count): output += String(repeating: "x", count: count)
             case .clientID, .index, .group, .requestID: output += Self.placeholderText(part)
             }
         }
@@ -118,6 +126,7 @@ public struct Template: Sendable, Hashable, CustomStringConvertible {
         case .uptimeMs: "{uptimeMs}"
         case .random(let range): "{random:\(range.lowerBound)-\(range.upperBound)}"
         case .requestID: "{rid}"
+        case .fill(let count): "{fill:\(count)}"
         }
     }
 }

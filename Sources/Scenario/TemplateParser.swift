@@ -15,7 +15,7 @@ enum TemplateParser {
             switch self {
             case .clientID: ["index", "group"]
             case .perDevice: ["clientId", "index", "group"]
-            case .perMessage: ["clientId", "index", "group", "sequence", "timestamp", "uptimeMs", "random"]
+            case .perMessage: ["clientId", "index", "group", "sequence", "timestamp", "uptimeMs", "random", "fill"]
             case .replyTopic: ["clientId", "index", "group", "rid"]
             }
         }
@@ -76,6 +76,15 @@ enum TemplateParser {
         return nil
     }
 
+    /// `2048`, `600KiB`, `1MiB`, `500KB`, `1MB` or `100B` as bytes; nil when it is none of these.
+    private static func fillSize(_ text: String) -> Int? {
+        let units: [(String, Int)] = [("KiB", 1 << 10), ("MiB", 1 << 20), ("KB", 1000), ("MB", 1_000_000), ("B", 1)]
+        let unit = units.first { text.hasSuffix($0.0) }
+        let digits = text.dropLast(unit?.0.count ?? 0)
+        guard !digits.isEmpty, digits.allSatisfy(\.isASCIIDigit), digits.count <= 9, let count = Int(digits) else { return nil }
+        return count * (unit?.1 ?? 1)
+    }
+
     private static func placeholder(_ body: String, scope: Scope) -> Result<Template.Part, Failure> {
         let pieces = body.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false)
         let name = String(pieces[0])
@@ -112,6 +121,14 @@ enum TemplateParser {
         case ("random", nil):
             return .failure(Failure(problem: "`{random}` needs a range",
                                     hint: "write {random:MIN-MAX}, e.g. {random:10-30}", offset: 0))
+        case ("fill", let size?):
+            guard let bytes = fillSize(size), (1...Template.maximumFill).contains(bytes) else {
+                return .failure(Failure(problem: "bad fill size `{\(body)}`",
+                                        hint: "write bytes (1 to 16 MiB): {fill:2048}, {fill:600KiB}, {fill:1MB}", offset: 0))
+            }
+            return .success(.fill(bytes))
+        case ("fill", nil):
+            return .failure(Failure(problem: "`{fill}` needs a size", hint: "write {fill:SIZE}, e.g. {fill:600KiB}", offset: 0))
         case (_, let extra?):
             return .failure(Failure(problem: "placeholder `{\(name)}` takes no argument (found `:\(extra)`)",
                                     hint: "write {\(name)}", offset: 0))

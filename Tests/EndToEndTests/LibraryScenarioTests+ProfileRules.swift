@@ -100,6 +100,27 @@ extension LibraryScenarioTests {
         }
     }
 
+    func testEventgridPacketTooLarge() throws {
+        let run = try play()
+        let events = try run.events()
+        let closes = brokerCloses(events)
+        XCTAssertEqual(Set(closes.keys), ["eg-frame-311-01", "eg-frame-311-02"], "only the MQTT 3.1.1 devices sent 600 KiB")
+        for (device, details) in closes {
+            XCTAssertEqual(details, ["the server closed the connection without DISCONNECT"], device)
+        }
+        // 400 KiB fits under 512 KiB: those frames reach the observers, sequence and all. No 600 KiB frame
+        // arrives from anyone: the MQTT 5 client keeps to the announced maximum and drops them itself.
+        let telemetry = try run.report().telemetry
+        let irregular = Set(telemetry.irregular.map(\.device))
+        XCTAssertEqual(irregular.intersection(["eg-thumb-01", "eg-thumb-02"]), [], "\(telemetry.irregular)")
+        for device in ["eg-frame-5-01", "eg-frame-5-02"] {
+            let counts = try XCTUnwrap(telemetry.irregular.first { $0.device == device }?.counts, device)
+            XCTAssertEqual(counts.unique, 0, device)
+            XCTAssertEqual(counts.lost, counts.sent, device)
+        }
+        XCTAssertGreaterThan(telemetry.total.unique, 0)
+    }
+
     func testIothubQos2ClosesConnection() throws {
         let closes = brokerCloses(try play().events())
         XCTAssertEqual(Set(closes.keys), ["iothub-qos2-01", "iothub-qos2-02", "iothub-qos2-03"])

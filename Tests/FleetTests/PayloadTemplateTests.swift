@@ -50,6 +50,17 @@ final class PayloadTemplateTests: XCTestCase {
         XCTAssertEqual(String(buffer: buffer), first[0])
     }
 
+    func testFillWritesItsBytesInPlace() {
+        let template = Template(parts: [.text(#"{"s":"#), .sequence, .text(#","f":""#), .fill(5000), .text(#""}"#)])
+        let compiled = PayloadTemplate(template)
+        var random = SeededGenerator(seed: 1)
+        let buffer = compiled.render(device: device, sequence: 9, unixMillis: 0, uptimeMillis: 0, random: &random,
+                                     allocator: ByteBufferAllocator())
+        XCTAssertEqual(String(buffer: buffer), #"{"s":9,"f":""# + String(repeating: "x", count: 5000) + #""}"#)
+        XCTAssertLessThanOrEqual(buffer.readableBytes, compiled.capacityHint(for: device))
+        XCTAssertGreaterThanOrEqual(compiled.capacityHint(for: device), 5000)
+    }
+
     func testCapacityHintCoversTheLongestRendering() {
         let template = Template(parts: [.text("{\"c\":\""), .clientID, .text("\",\"s\":"), .sequence, .text(",\"t\":"), .timestamp, .text("}")])
         let compiled = PayloadTemplate(template)

@@ -64,6 +64,34 @@ final class TemplateTests: XCTestCase {
                                                         uptimeMilliseconds: 1234, random: &replay), text)
     }
 
+    func testFillGivesAPayloadItsSize() throws {
+        let plan = try loadPlan(scenario(group: [
+            #"telemetry: { topic: "d/{clientId}", every: 1s, payload: '{"n":{sequence},"frame":"{fill:600KiB}"}' }"#,
+        ]))
+        let payload = try XCTUnwrap(plan.devices().first?.telemetry?.payload)
+        XCTAssertEqual(payload.parts, [.text(#"{"n":"#), .sequence, .text(#","frame":""#), .fill(600 * 1024), .text(#""}"#)])
+        XCTAssertEqual(payload.description, #"{"n":{sequence},"frame":"{fill:614400}"}"#)
+        var generator = SeededGenerator(seed: 1)
+        let text = payload.render(sequence: 3, timestampMilliseconds: 0, uptimeMilliseconds: 0, random: &generator)
+        XCTAssertEqual(text.utf8.count, #"{"n":3,"frame":""}"#.utf8.count + 614_400)
+        XCTAssertTrue(text.hasPrefix(#"{"n":3,"frame":"xxxx"#))
+        for (size, bytes) in [("2048", 2048), ("1MiB", 1 << 20), ("500KB", 500_000), ("1MB", 1_000_000), ("100B", 100)] {
+            let parsed = try loadPlan(scenario(group: ["telemetry: { topic: \"d/{clientId}\", every: 1s, payload: '{fill:\(size)}' }"]))
+            XCTAssertEqual(parsed.groups.first?.telemetry?.payload.parts, [.fill(bytes)], size)
+        }
+    }
+
+    func testFillSizesOutsideTheBoundsAreErrors() {
+        for bad in ["{fill}", "{fill:0}", "{fill:17MiB}", "{fill:lots}", "{fill:-1}", "{fill:1GiB}"] {
+            let yaml = scenario(group: ["telemetry: { topic: \"d/{clientId}\", every: 1s, payload: 'a\(bad)' }"])
+            let errors = scenarioErrors(yaml)
+            XCTAssertEqual(errors.count, 1, "\(bad): \(errors)")
+            XCTAssertTrue(errors.first?.problem.contains("fill") == true, "\(bad): \(errors)")
+        }
+        let inATopic = scenario(group: ["telemetry: { topic: \"d/{fill:10}\", every: 1s }"])
+        XCTAssertTrue(scenarioErrors(inATopic).first?.problem.contains("cannot be used here") == true)
+    }
+
     func testBracesThatAreNotPlaceholdersStayLiteral() throws {
         let plan = try loadPlan(scenario(group: [#"telemetry: { topic: "d/{clientId}", every: 1s, payload: '{"a":{"b":1}}' }"#]))
         XCTAssertEqual(plan.devices().first?.telemetry?.payload.text, #"{"a":{"b":1}}"#)

@@ -14,6 +14,7 @@ public struct PayloadTemplate: Sendable, Hashable {
         case timestamp
         case uptimeMs
         case random(min: Int64, max: Int64)
+        case fill(Int)
     }
 
     let segments: [Segment]
@@ -36,6 +37,7 @@ public struct PayloadTemplate: Sendable, Hashable {
             case .random(let range): .random(min: Int64(range.lowerBound), max: Int64(range.upperBound))
             // Only reply topics take `{rid}`, never a payload; left visible, like any unbound placeholder.
             case .requestID: .literal(Array("{rid}".utf8))
+            case .fill(let count): .fill(count)
             }
         }
         literalByteCount = segments.reduce(0) { total, segment in
@@ -54,6 +56,7 @@ public struct PayloadTemplate: Sendable, Hashable {
             case .clientID: size += device.clientID.utf8.count
             case .group: size += device.group.utf8.count
             case .index(let width): size += max(width, 20)
+            case .fill(let count): size += count
             default: size += 20
             }
         }
@@ -89,6 +92,8 @@ public struct PayloadTemplate: Sendable, Hashable {
                 let span = UInt64(bitPattern: high &- low) &+ 1
                 let offset = span == 0 ? random.next() : random.next() % span
                 buffer.writeSignedDecimal(low &+ Int64(bitPattern: offset))
+            case .fill(let count):
+                buffer.writeRepeatingByte(UInt8(ascii: "x"), count: count)
             }
         }
     }

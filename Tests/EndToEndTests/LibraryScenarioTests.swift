@@ -28,6 +28,8 @@ final class LibraryScenarioTests: XCTestCase {
         "eventgrid-retain-refused",
         "eventgrid-subscribe-not-authorized", "eventgrid-takeover-refused", "eventgrid-will-not-authorized",
         "iothub-qos2-closes-connection",
+        // Its test is IoTHubScenarioTests (one process and a split run).
+        "iothub-twin-and-methods",
     ]
 
     func testEveryLibraryFileHasItsTest() throws {

@@ -21,7 +21,12 @@ extension BrokerEngine {
             let inner = shared?.filter ?? requested.filter
             if let refusal = subscriptionRefusal(requested.filter, inner: inner, isShared: shared != nil,
                                                  connection: connection, identity: identity) {
-                codes.append(version == .v5_0 ? refusal : .unspecifiedError)
+                if refusal == .notAuthorized, profile.unauthorizedSubscribe == .grantSilently {
+                    // Granted on the wire, never entered in the index: nothing will ever arrive on it.
+                    codes.append(ReasonCode(rawValue: min(requested.qos, profile.maximumQoS).rawValue))
+                } else {
+                    codes.append(version == .v5_0 ? refusal : .unspecifiedError)
+                }
                 continue
             }
             let granted = min(requested.qos, profile.maximumQoS)

@@ -36,6 +36,8 @@ public struct BrokerProfile: Sendable, Hashable {
     public var takeover: TakeoverRule
     /// What a CONNECT whose will topic the client may not publish to gets.
     public var unauthorizedWill: UnauthorizedWillRule
+    /// What a SUBSCRIBE to a filter the client may not subscribe to gets.
+    public var unauthorizedSubscribe: UnauthorizedSubscribeRule
     /// Shared subscriptions (`$share/…`) offered.
     public var sharedSubscriptions: Bool
     /// Bound on messages kept for a disconnected persistent session.
@@ -67,6 +69,7 @@ public struct BrokerProfile: Sendable, Hashable {
         maximumSessionExpiry: UInt32? = nil,
         takeover: TakeoverRule = .replaceOld,
         unauthorizedWill: UnauthorizedWillRule = .refuseConnect,
+        unauthorizedSubscribe: UnauthorizedSubscribeRule = .refuse,
         sharedSubscriptions: Bool = true,
         offlineQueue: QueueLimit = QueueLimit(),
         authorization: [TopicPermission]? = nil,
@@ -89,6 +92,7 @@ public struct BrokerProfile: Sendable, Hashable {
         self.maximumSessionExpiry = maximumSessionExpiry
         self.takeover = takeover
         self.unauthorizedWill = unauthorizedWill
+        self.unauthorizedSubscribe = unauthorizedSubscribe
         self.sharedSubscriptions = sharedSubscriptions
         self.offlineQueue = offlineQueue
         self.authorization = authorization
@@ -139,6 +143,14 @@ public enum UnauthorizedWillRule: Sendable, Hashable {
     case refuseConnect
     /// Accept the connection, never publish the will (what mosquitto does).
     case dropWill
+}
+
+public enum UnauthorizedSubscribeRule: Sendable, Hashable {
+    /// SUBACK 0x87 (MQTT 5) / 0x80 (3.1.1), as Event Grid answers (seed 000).
+    case refuse
+    /// SUBACK grants the QoS asked for and nothing is ever delivered on it (what mosquitto 2.0 does with
+    /// an ACL that denies the filter): the "granted but silent" subscription a device cannot tell apart.
+    case grantSilently
 }
 
 /// Bound on one disconnected persistent session's queue.

@@ -61,6 +61,11 @@ struct ProfileRule: Sendable {
             values.choice(node, "`unauthorized-will`", ["refuse-connect": UnauthorizedWillRule.refuseConnect, "drop-will": .dropWill])
                 .map { profile.unauthorizedWill = $0 }
         },
+        ProfileRule(key: "unauthorized-subscribe") { node, values, profile in
+            values.choice(node, "`unauthorized-subscribe`",
+                          ["refuse": UnauthorizedSubscribeRule.refuse, "grant-silently": .grantSilently])
+                .map { profile.unauthorizedSubscribe = $0 }
+        },
         ProfileRule(key: "shared-subscriptions") { node, values, profile in
             values.boolean(node, "`shared-subscriptions`").map { profile.sharedSubscriptions = $0 }
         },

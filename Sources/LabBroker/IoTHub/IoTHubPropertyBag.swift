@@ -232,7 +232,8 @@ enum PercentCoding {
         }
     }
 
-    /// The text of a component `isWellFormedBag` accepted (escapes decoded).
+    /// The text of `component` with its `%XX` escapes decoded; nil on a broken escape or bytes that are
+    /// not UTF-8. SAS tokens' fields are decoded with it too.
     static func decode(_ component: UnsafeBufferPointer<UInt8>) -> String? {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(component.count)

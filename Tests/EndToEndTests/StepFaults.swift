@@ -15,14 +15,15 @@ struct StepFaults {
     /// One entry per step that injects faults (`disconnect`, `duplicate-client-id`, `throttle`, `cert-fault`,
     /// `burst`, `publish`), in timeline order.
     ///
-    /// A step's events are the `faultInjected` events of its kind from its `timelineStep` event up to the next
-    /// `timelineStep` of a step with the same kind: devices log their faults after the executor logs the step.
+    /// A step's events are the `faultInjected` events of its kind from its earliest `timelineStep` event up to
+    /// the next step with the same kind: devices log their faults after the executor logs the step.
     static func compare(plan: Plan, events: [RunEvent]) -> [StepFaults] {
         let devices = plan.devices()
         let selector = DeviceSelector(devices: devices, seed: plan.seed)
         var stepStarts: [Int: UInt64] = [:]
         for event in events {
-            if case .timelineStep(let index, _, _) = event.kind, stepStarts[index] == nil { stepStarts[index] = event.at }
+            // A split run's executors (each worker's, the coordinator's) each log the step: it began at the first.
+            if case .timelineStep(let index, _, _) = event.kind { stepStarts[index] = min(stepStarts[index] ?? .max, event.at) }
         }
         let injecting = plan.timeline.compactMap { step in faultKind(of: step.action).map { (step, $0) } }
         return injecting.enumerated().map { position, entry in

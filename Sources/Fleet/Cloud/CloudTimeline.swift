@@ -4,8 +4,9 @@ import Scenario
 
 /// The `iothub` steps of a run whose devices are driven by worker processes (`fleet run --processes N`).
 /// The coordinator owns the lab broker, so it sends them, on the workers' schedule and to the same seeded
-/// selection; the workers' fleets skip them. The workers log each step's `timelineStep`; this logs the
-/// requests and the direct method completions.
+/// selection; the workers' fleets skip them. Like every executor of a split run it logs each of its steps'
+/// `timelineStep` (the workers log theirs too), then the requests and the direct method completions, so a
+/// step's events never precede its own `timelineStep` in the coordinator's clock.
 public final class CloudTimeline: TimelineTarget, Sendable {
     /// The plan with its `iothub` steps only (each keeps its index, which seeds its selection).
     private let plan: Plan
@@ -43,7 +44,7 @@ public final class CloudTimeline: TimelineTarget, Sendable {
             self.operations.value = CloudOperations(eventLoop: self.eventLoop, cloud: self.cloud, sink: self.sink,
                                                     clock: self.clock)
             let executor = TimelineExecutor(plan: self.plan, devices: self.devices, eventLoop: self.eventLoop,
-                                            sink: self.sink, clock: self.clock, target: self, logsSteps: false)
+                                            sink: self.sink, clock: self.clock, target: self)
             self.executor.value = executor
             executor.start()
         }

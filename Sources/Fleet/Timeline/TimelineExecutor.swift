@@ -22,14 +22,11 @@ public final class TimelineExecutor {
     private let sink: any RunEventSink
     private let clock: RunClock
     private weak var target: (any TimelineTarget)?
-    /// Whether each step is logged as a `timelineStep` event (not by a second executor of the same run).
-    private let logsSteps: Bool
     private var scheduled: [Scheduled<Void>] = []
     private var finished = false
 
     public init(plan: Plan, devices: [DevicePlan], eventLoop: any EventLoop, sink: any RunEventSink, clock: RunClock,
-                target: any TimelineTarget, logsSteps: Bool = true) {
-        self.logsSteps = logsSteps
+                target: any TimelineTarget) {
         self.steps = plan.timeline
         self.duration = plan.duration
         self.selector = DeviceSelector(devices: devices, seed: plan.seed)
@@ -68,10 +65,8 @@ public final class TimelineExecutor {
 
     private func run(_ step: TimelineStep) {
         guard !finished else { return }
-        if logsSteps {
-            sink.record(RunEvent(at: clock.now(), kind: .timelineStep(index: step.index, action: step.action.keyword,
-                                                                        line: step.location.line)))
-        }
+        sink.record(RunEvent(at: clock.now(), kind: .timelineStep(index: step.index, action: step.action.keyword,
+                                                                    line: step.location.line)))
         target?.perform(step, on: devices(for: step))
         if case .stop(let mode) = step.action { finish(stoppedBy: mode) }
     }

@@ -129,7 +129,7 @@ public enum TerminalSummary {
 
     /// The IoT Hub operator's requests by kind, and how its direct method calls ended.
     static func cloudLines(_ cloud: CloudSection, style: TerminalStyle) -> [String] {
-        var lines = [style.bold("IoT Hub operator") + " (iothub steps)"]
+        let lines = [style.bold("IoT Hub operator") + " (iothub steps)"]
         var table = TextTable()
         for kind in CloudMessageKinds.ordered {
             guard let counts = cloud.messages[kind] else { continue }

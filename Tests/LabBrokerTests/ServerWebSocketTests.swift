@@ -193,16 +193,14 @@ final class ServerWebSocketTests: XCTestCase {
             let packets = await client.packets { $0.count >= 1 }
             guard case .connack(let connAck) = packets.first else { return XCTFail("no CONNACK in \(packets)") }
             XCTAssertEqual(!connAck.reasonCode.isFailure, accepted, "username \(username): \(connAck.reasonCode)")
-            try await client.channel.close()
+            // The broker closes a refused connection itself, possibly before this close: either way is fine.
+            try? await client.channel.close()
         }
 
-        do {
-            let anonymous = try await WebSocketClient.connect(to: listener, tls: try pki.clientSettings().makeContext().sslContext)
-            try await anonymous.channel.close()
-            XCTFail("upgraded without a client certificate")
-        } catch {
-            // The handshake fails before any HTTP.
-        }
+        // The handshake fails before any HTTP.
+        let anonymous = try? await WebSocketClient.connect(to: listener, tls: try pki.clientSettings().makeContext().sslContext)
+        XCTAssertNil(anonymous, "upgraded without a client certificate")
+        try? await anonymous?.channel.close()
         let transport = await server.transportStatistics()
         XCTAssertEqual(transport.tlsHandshakesFailed, 1)
     }

@@ -21,6 +21,12 @@ public enum MQTTClientError: Error, Sendable, Hashable, CustomStringConvertible 
     case serverDisconnected(ReasonCode, reasonString: String?)
     /// No PINGRESP arrived within the ping timeout; the connection was closed abruptly.
     case keepAliveTimeout(TimeAmount)
+    /// The broker did not acknowledge a request (SUBACK, PUBACK, PUBREC, PUBCOMP, …) in time; the
+    /// connection was given up, as firmware does when its broker stops answering.
+    case acknowledgementTimeout(MQTTPacketType, TimeAmount)
+    /// The broker answered a reconnect with session present 0, so the publishes still in flight on the
+    /// client's persistent session were discarded with it.
+    case sessionNotResumed
     /// The broker sent bytes or packets that break the protocol.
     case protocolViolation(MQTTProtocolViolation)
     /// The packet would exceed the broker's Maximum Packet Size (CONNACK), so it was not sent.
@@ -63,6 +69,10 @@ public enum MQTTClientError: Error, Sendable, Hashable, CustomStringConvertible 
             return "server sent DISCONNECT: \(code)" + (reasonString.map { ": \($0)" } ?? "")
         case .keepAliveTimeout(let timeout):
             return "no PINGRESP within \(timeout.milliseconds) ms (keep-alive timeout)"
+        case .acknowledgementTimeout(let awaited, let timeout):
+            return "no \(awaited) within \(timeout.milliseconds) ms (the broker stopped acknowledging)"
+        case .sessionNotResumed:
+            return "the broker did not resume the session (session present 0): in-flight publishes discarded"
         case .protocolViolation(let violation):
             return "protocol violation by the server: \(violation)"
         case .packetTooLarge(let size, let maximum):

@@ -31,6 +31,10 @@ public struct MQTTConnectionConfiguration: Sendable, Hashable {
     public var connAckTimeout: TimeAmount
     /// How long to wait for PINGRESP; `nil`: the keep-alive interval.
     public var pingTimeout: TimeAmount?
+    /// How long to wait for SUBACK or UNSUBACK before giving up on the connection.
+    public var subAckTimeout: TimeAmount
+    /// How long to wait for PUBACK, PUBREC or PUBCOMP before giving up on the connection.
+    public var publishAckTimeout: TimeAmount
 
     public init(
         version: MQTTProtocolVersion = .v5_0,
@@ -47,7 +51,9 @@ public struct MQTTConnectionConfiguration: Sendable, Hashable {
         useTopicAliases: Bool = false,
         additionalConnectProperties: MQTTProperties = [],
         connAckTimeout: TimeAmount = .seconds(10),
-        pingTimeout: TimeAmount? = nil
+        pingTimeout: TimeAmount? = nil,
+        subAckTimeout: TimeAmount = .seconds(30),
+        publishAckTimeout: TimeAmount = .seconds(30)
     ) {
         self.version = version
         self.clientIdentifier = clientIdentifier
@@ -64,6 +70,17 @@ public struct MQTTConnectionConfiguration: Sendable, Hashable {
         self.additionalConnectProperties = additionalConnectProperties
         self.connAckTimeout = connAckTimeout
         self.pingTimeout = pingTimeout
+        self.subAckTimeout = subAckTimeout
+        self.publishAckTimeout = publishAckTimeout
+    }
+
+    /// Whether the session outlives this connection, so the client keeps its in-flight publishes for the
+    /// next one: clean session 0 on 3.1.1; a Session Expiry Interval above 0 on MQTT 5 (§3.1.2.11.2).
+    public var sessionOutlivesConnection: Bool {
+        switch version {
+        case .v3_1_1: !cleanStart
+        case .v5_0: (sessionExpiryInterval ?? 0) > 0
+        }
     }
 
     /// The largest inbound packet the frame decoder accepts.

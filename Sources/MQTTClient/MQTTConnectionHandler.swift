@@ -33,9 +33,13 @@ public final class MQTTConnectionHandler: ChannelDuplexHandler, NIOScheduledCall
     public private(set) var closeReason: MQTTCloseReason?
 
     /// The delegate is kept until `didClose`. Put the handler in a pipeline with `MQTTConnector`
-    /// (or after `MQTTFrameDecoder` in a pipeline of your own).
-    public init(configuration: MQTTConnectionConfiguration, delegate: any MQTTConnectionDelegate) {
-        self.stateMachine = MQTTConnectionStateMachine(configuration: configuration)
+    /// (or after `MQTTFrameDecoder` in a pipeline of your own). `session`: what the client's previous
+    /// connection left in `sessionAfterClose`; its publishes complete through this handler's delegate.
+    public init(
+        configuration: MQTTConnectionConfiguration, session: MQTTClientSession? = nil,
+        delegate: any MQTTConnectionDelegate
+    ) {
+        self.stateMachine = MQTTConnectionStateMachine(configuration: configuration, session: session)
         self.delegate = delegate
         self.timings = MQTTPhaseTimings()
     }
@@ -48,6 +52,8 @@ public final class MQTTConnectionHandler: ChannelDuplexHandler, NIOScheduledCall
     public var publishesInFlight: Int { stateMachine.publishesInFlight }
     /// Publishes waiting for the server's Receive Maximum to allow them.
     public var queuedPublishCount: Int { stateMachine.queuedPublishCount }
+    /// Once closed: the session state to hand to the next connection, when the session outlives this one.
+    public var sessionAfterClose: MQTTClientSession? { stateMachine.sessionAfterClose }
 
     // MARK: - Requests (call on the event loop)
 
@@ -170,6 +176,14 @@ public final class MQTTConnectionHandler: ChannelDuplexHandler, NIOScheduledCall
             timings.connAckReceived = now
             if let timerDeadline { schedule(at: timerDeadline) } else { cancelTimer() }
             delegate?.connection(self, didConnect: info)
+        case .resumed(let info, let timerDeadline, let resend, let abandoned):
+            timings.connAckReceived = now
+            if let timerDeadline { schedule(at: timerDeadline) } else { cancelTimer() }
+            for packet in resend { write(packet) }
+            for request in abandoned {
+                delegate?.connection(self, didComplete: request, result: .failure(.sessionNotResumed))
+            }
+            delegate?.connection(self, didConnect: info)
         case .deliver(let publish, let acknowledge):
             if let acknowledge { write(acknowledge) }
             delegate?.connection(self, didReceive: publish)
@@ -201,10 +215,18 @@ public final class MQTTConnectionHandler: ChannelDuplexHandler, NIOScheduledCall
     /// property PUBLISH may not carry, …) fails only that request, by throwing here rather than
     /// through the delegate, so callers never hear of a request before they know its identifier.
     private func runRequest(_ action: MQTTConnectionStateMachine.Action) throws(MQTTClientError) {
-        guard case .write(let packet) = action, let context else {
+        let packet: MQTTPacket
+        switch action {
+        case .write(let written):
+            packet = written
+        case .writeAndScheduleTimer(let written, let deadline):
+            packet = written
+            schedule(at: deadline)
+        default:
             run(action)
             return
         }
+        guard let context else { return }
         let buffer: ByteBuffer
         do {
             buffer = try encode(packet, allocator: context.channel.allocator)

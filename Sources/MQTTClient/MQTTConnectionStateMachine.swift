@@ -19,6 +19,10 @@ public struct MQTTConnectionStateMachine: Sendable {
         case scheduleTimer(at: NIODeadline)
         /// CONNACK accepted: tell the delegate, then arm the keep-alive timer (`nil`: cancel the timer).
         case connected(MQTTConnAckInfo, timer: NIODeadline?)
+        /// CONNACK accepted on a connection that carried a session: write `resend` (DUP publishes and
+        /// PUBRELs when the server kept the session, in their original order), fail `abandoned` with
+        /// `.sessionNotResumed` (it did not), then go on as for `connected`.
+        case resumed(MQTTConnAckInfo, timer: NIODeadline?, resend: [MQTTPacket], abandoned: [MQTTRequestID])
         /// Hand an inbound publish to the delegate, then write its acknowledgement, if any.
         case deliver(PublishPacket, acknowledge: MQTTPacket?)
         /// A request finished; then write `thenWrite` (the next publish let through by Receive Maximum,
@@ -51,16 +55,47 @@ public struct MQTTConnectionStateMachine: Sendable {
         case publishAwaitingPubAck(MQTTRequestID)
         case publishAwaitingPubRec(MQTTRequestID)
         case publishAwaitingPubComp(MQTTRequestID)
+        /// Carried over from an earlier connection; resent once Receive Maximum allows.
+        case publishAwaitingResend(MQTTRequestID, released: Bool)
         case subscribe(MQTTRequestID, count: Int)
         case unsubscribe(MQTTRequestID, count: Int)
 
         var requestID: MQTTRequestID {
             switch self {
             case .publishAwaitingPubAck(let id), .publishAwaitingPubRec(let id), .publishAwaitingPubComp(let id),
-                .subscribe(let id, _), .unsubscribe(let id, _):
+                .publishAwaitingResend(let id, _), .subscribe(let id, _), .unsubscribe(let id, _):
                 return id
             }
         }
+
+        var isPublish: Bool {
+            switch self {
+            case .publishAwaitingPubAck, .publishAwaitingPubRec, .publishAwaitingPubComp, .publishAwaitingResend: true
+            case .subscribe, .unsubscribe: false
+            }
+        }
+
+        /// The acknowledgement this request waits for, named in a timeout.
+        var awaited: MQTTPacketType? {
+            switch self {
+            case .publishAwaitingPubAck: .puback
+            case .publishAwaitingPubRec: .pubrec
+            case .publishAwaitingPubComp: .pubcomp
+            case .subscribe: .suback
+            case .unsubscribe: .unsuback
+            case .publishAwaitingResend: nil
+            }
+        }
+    }
+
+    /// A request in flight: what it waits for, when that is overdue and, while the session may outlive
+    /// the connection, the publish itself so that it can be resent.
+    private struct Pending {
+        var request: OutboundRequest
+        var deadline: NIODeadline
+        var message: MQTTMessage?
+        /// First-sent order, which a resume keeps (MQTT 5 §4.6).
+        var order: UInt64
     }
 
     public let configuration: MQTTConnectionConfiguration
@@ -71,7 +106,13 @@ public struct MQTTConnectionStateMachine: Sendable {
 
     private var nextRequestID: UInt64 = 1
     private var nextPacketIdentifier: UInt16 = 1
-    private var outbound: [UInt16: OutboundRequest] = [:]
+    private var outbound: [UInt16: Pending] = [:]
+    private var nextOrder: UInt64 = 0
+    /// Carried-over publishes still to be resent on this connection, in order.
+    private var resendQueue: [UInt16] = []
+    private var resendHead = 0
+    /// Whether a session came with this connection (decides `resumed` over `connected`).
+    private var carriedSession = false
     /// QoS 1/2 publishes sent and not yet completed, limited by the server's Receive Maximum.
     public private(set) var publishesInFlight = 0
     private var queuedPublishes: [(MQTTRequestID, MQTTMessage)] = []
@@ -82,13 +123,35 @@ public struct MQTTConnectionStateMachine: Sendable {
     private var inboundAliases: [UInt16: String] = [:]
 
     private var connAckDeadline: NIODeadline?
+    /// When the single timer is due, as last armed (`nil`: not armed).
+    private var armedTimer: NIODeadline?
+    /// The latest time an input brought, for work that follows an acknowledgement.
+    private var latestNow: NIODeadline = .uptimeNanoseconds(0)
     private var keepAlive: TimeAmount?
     private var lastOutbound: NIODeadline = .uptimeNanoseconds(0)
     private var pingResponseDeadline: NIODeadline?
 
-    public init(configuration: MQTTConnectionConfiguration) {
+    /// `session`: what an earlier connection of the same client left (see `sessionAfterClose`).
+    public init(configuration: MQTTConnectionConfiguration, session: MQTTClientSession? = nil) {
         self.configuration = configuration
+        guard let session else { return }
+        nextRequestID = session.nextRequestID
+        nextPacketIdentifier = session.nextPacketIdentifier
+        inboundAwaitingRelease = session.inboundAwaitingRelease
+        for entry in session.inFlight {
+            outbound[entry.packetIdentifier] = Pending(
+                request: .publishAwaitingResend(entry.requestID, released: entry.released),
+                deadline: .distantFuture, message: entry.message, order: nextOrder)
+            nextOrder += 1
+            resendQueue.append(entry.packetIdentifier)
+        }
+        queuedPublishes = session.unsent.map { ($0.requestID, $0.message) }
+        carriedSession = session.pendingPublishCount > 0 || !session.inboundAwaitingRelease.isEmpty
     }
+
+    /// The client's session state once the connection has closed, when the session outlives it (clean
+    /// session 0 on 3.1.1; a Session Expiry Interval above 0 on MQTT 5); `nil` otherwise or while open.
+    public private(set) var sessionAfterClose: MQTTClientSession?
 
     private var version: MQTTProtocolVersion { configuration.version }
 
@@ -104,9 +167,11 @@ public struct MQTTConnectionStateMachine: Sendable {
     public mutating func channelActive(now: NIODeadline) -> Action {
         guard phase == .initialized else { return .none }
         phase = .awaitingConnAck
+        latestNow = now
         let deadline = now + configuration.connAckTimeout
         connAckDeadline = deadline
         lastOutbound = now
+        armedTimer = deadline
         return .writeAndScheduleTimer(.connect(configuration.connectPacket), at: deadline)
     }
 
@@ -118,6 +183,7 @@ public struct MQTTConnectionStateMachine: Sendable {
         case .initialized, .silent, .closing, .closed:
             return .none
         }
+        latestNow = now
         let packet: MQTTPacket
         do {
             packet = try MQTTPacket(frame: frame, version: version)
@@ -126,7 +192,7 @@ public struct MQTTConnectionStateMachine: Sendable {
         }
         let action = packetReceived(packet)
         switch action {
-        case .write, .deliver(_, acknowledge: .some), .completeRequest(_, _, thenWrite: .some):
+        case .write, .deliver(_, acknowledge: .some), .completeRequest(_, _, thenWrite: .some), .resumed:
             lastOutbound = now
         default:
             break
@@ -167,26 +233,65 @@ public struct MQTTConnectionStateMachine: Sendable {
     private mutating func channelInactiveAfter(_ reason: MQTTCloseReason) -> Action {
         closeReason = reason
         phase = .closed
-        var failed = outbound.values.map(\.requestID).sorted { $0.rawValue < $1.rawValue }
-        failed += queuedPublishes[queueHead...].map(\.0)
+        let keepsPublishes = configuration.sessionOutlivesConnection
+        var failed: [MQTTRequestID] = []
+        var session = MQTTClientSession()
+        for (packetIdentifier, pending) in outbound.sorted(by: { $0.value.order < $1.value.order }) {
+            guard keepsPublishes, pending.request.isPublish, let message = pending.message else {
+                failed.append(pending.request.requestID)
+                continue
+            }
+            let released: Bool
+            switch pending.request {
+            case .publishAwaitingPubComp, .publishAwaitingResend(_, released: true): released = true
+            default: released = false
+            }
+            session.inFlight.append(.init(packetIdentifier: packetIdentifier, requestID: pending.request.requestID,
+                                          message: message, released: released))
+        }
+        failed.sort { $0.rawValue < $1.rawValue }
+        if keepsPublishes {
+            session.unsent = queuedPublishes[queueHead...].map { .init(requestID: $0.0, message: $0.1) }
+            session.inboundAwaitingRelease = inboundAwaitingRelease
+            session.nextRequestID = nextRequestID
+            session.nextPacketIdentifier = nextPacketIdentifier
+            sessionAfterClose = session
+        } else {
+            failed += queuedPublishes[queueHead...].map(\.0)
+        }
         outbound = [:]
         queuedPublishes = []
         queueHead = 0
+        resendQueue = []
+        resendHead = 0
         publishesInFlight = 0
         return .reportClosed(reason, failedRequests: failed)
     }
 
-    /// The single timer fired: CONNACK timeout, keep-alive PINGREQ, or PINGRESP timeout.
+    /// The single timer fired: CONNACK timeout, an acknowledgement overdue, keep-alive PINGREQ, or
+    /// PINGRESP timeout.
     public mutating func timerFired(now: NIODeadline) -> Action {
+        armedTimer = nil
+        latestNow = now
         switch phase {
         case .awaitingConnAck:
             guard let deadline = connAckDeadline else { return .none }
-            guard now >= deadline else { return .scheduleTimer(at: deadline) }
+            guard now >= deadline else { return arm(at: deadline) }
             closeReason = .failed(.connAckTimeout(configuration.connAckTimeout))
             phase = .closing
             return .close(writing: nil, abrupt: false)
         case .connected:
-            guard let keepAlive else { return .none }
+            if let overdue = outbound.values.first(where: { $0.deadline <= now }), let awaited = overdue.request.awaited {
+                // What firmware does when the broker stops answering: give up on the connection and
+                // reconnect by its retry policy.
+                let timeout = awaited == .suback || awaited == .unsuback
+                    ? configuration.subAckTimeout : configuration.publishAckTimeout
+                closeReason = .failed(.acknowledgementTimeout(awaited, timeout))
+                phase = .closing
+                return .close(writing: nil, abrupt: false)
+            }
+            let ackDeadline = earliestAcknowledgementDeadline
+            guard let keepAlive else { return ackDeadline.map { arm(at: $0) } ?? .none }
             if let pingDeadline = pingResponseDeadline {
                 if now >= pingDeadline {
                     closeReason = .failed(.keepAliveTimeout(pingTimeout(keepAlive)))
@@ -194,17 +299,24 @@ public struct MQTTConnectionStateMachine: Sendable {
                     return .close(writing: nil, abrupt: true)
                 }
                 // One PINGREQ at a time: wait for its answer or its deadline.
-                return .scheduleTimer(at: pingDeadline)
+                return arm(at: min(pingDeadline, ackDeadline ?? pingDeadline))
             }
             let due = lastOutbound + keepAlive
-            guard now >= due else { return .scheduleTimer(at: due) }
+            guard now >= due else { return arm(at: min(due, ackDeadline ?? due)) }
             let pingDeadline = now + pingTimeout(keepAlive)
             pingResponseDeadline = pingDeadline
             lastOutbound = now
-            return .writeAndScheduleTimer(.pingreq, at: min(pingDeadline, now + keepAlive))
+            let next = min(pingDeadline, now + keepAlive, ackDeadline ?? pingDeadline)
+            armedTimer = next
+            return .writeAndScheduleTimer(.pingreq, at: next)
         case .initialized, .silent, .closing, .closed:
             return .none
         }
+    }
+
+    private mutating func arm(at deadline: NIODeadline) -> Action {
+        armedTimer = deadline
+        return .scheduleTimer(at: deadline)
     }
 
     private func pingTimeout(_ keepAlive: TimeAmount) -> TimeAmount {
@@ -220,6 +332,7 @@ public struct MQTTConnectionStateMachine: Sendable {
         _ message: MQTTMessage, now: NIODeadline
     ) throws(MQTTClientError) -> (MQTTRequestID?, Action) {
         guard phase == .connected, let info = connAckInfo else { throw .notConnected }
+        latestNow = now
         do {
             try TopicRules.validateTopicName(message.topic)
         } catch {
@@ -243,11 +356,10 @@ public struct MQTTConnectionStateMachine: Sendable {
         }
         guard let packetIdentifier = allocatePacketIdentifier() else { throw .packetIdentifiersExhausted }
         let packet = try makePublish(message, packetIdentifier: packetIdentifier)
-        outbound[packetIdentifier] =
-            message.qos == .atLeastOnce ? .publishAwaitingPubAck(requestID) : .publishAwaitingPubRec(requestID)
+        let deadline = track(packetIdentifier, awaitingAcknowledgementOf: message, requestID, now: now)
         publishesInFlight += 1
         lastOutbound = now
-        return (requestID, .write(.publish(packet)))
+        return (requestID, writeArmingTimer(.publish(packet), deadline: deadline))
     }
 
     /// Subscribes; completes with one reason code per subscription.
@@ -255,6 +367,7 @@ public struct MQTTConnectionStateMachine: Sendable {
         _ subscriptions: [Subscription], properties: MQTTProperties = [], now: NIODeadline
     ) throws(MQTTClientError) -> (MQTTRequestID, Action) {
         guard phase == .connected else { throw .notConnected }
+        latestNow = now
         for subscription in subscriptions {
             do {
                 try TopicRules.validateTopicFilter(subscription.filter)
@@ -269,9 +382,11 @@ public struct MQTTConnectionStateMachine: Sendable {
                 properties: version == .v5_0 ? properties : []))
         try checkSize(packet)
         let requestID = makeRequestID()
-        outbound[packetIdentifier] = .subscribe(requestID, count: subscriptions.count)
+        let deadline = now + configuration.subAckTimeout
+        outbound[packetIdentifier] = Pending(
+            request: .subscribe(requestID, count: subscriptions.count), deadline: deadline, order: takeOrder())
         lastOutbound = now
-        return (requestID, .write(packet))
+        return (requestID, writeArmingTimer(packet, deadline: deadline))
     }
 
     /// Unsubscribes; completes with one reason code per filter.
@@ -279,6 +394,7 @@ public struct MQTTConnectionStateMachine: Sendable {
         _ filters: [String], properties: MQTTProperties = [], now: NIODeadline
     ) throws(MQTTClientError) -> (MQTTRequestID, Action) {
         guard phase == .connected else { throw .notConnected }
+        latestNow = now
         for filter in filters {
             do {
                 try TopicRules.validateTopicFilter(filter)
@@ -292,9 +408,11 @@ public struct MQTTConnectionStateMachine: Sendable {
                 packetIdentifier: packetIdentifier, filters: filters, properties: version == .v5_0 ? properties : []))
         try checkSize(packet)
         let requestID = makeRequestID()
-        outbound[packetIdentifier] = .unsubscribe(requestID, count: filters.count)
+        let deadline = now + configuration.subAckTimeout
+        outbound[packetIdentifier] = Pending(
+            request: .unsubscribe(requestID, count: filters.count), deadline: deadline, order: takeOrder())
         lastOutbound = now
-        return (requestID, .write(packet))
+        return (requestID, writeArmingTimer(packet, deadline: deadline))
     }
 
     /// Ends the connection the way `ending` describes. A silent connection can still be ended
@@ -347,12 +465,12 @@ public struct MQTTConnectionStateMachine: Sendable {
         default:
             packetIdentifier = nil
         }
-        guard let packetIdentifier, let request = outbound.removeValue(forKey: packetIdentifier) else {
+        guard let packetIdentifier, let request = outbound.removeValue(forKey: packetIdentifier)?.request else {
             return errorCaught(.encodingFailed(error))
         }
         var next: MQTTPacket?
         switch request {
-        case .publishAwaitingPubAck, .publishAwaitingPubRec, .publishAwaitingPubComp:
+        case .publishAwaitingPubAck, .publishAwaitingPubRec, .publishAwaitingPubComp, .publishAwaitingResend:
             publishesInFlight -= 1
             next = nextQueuedPublish()
         case .subscribe, .unsubscribe:
@@ -390,17 +508,18 @@ public struct MQTTConnectionStateMachine: Sendable {
         case .publish(let publish):
             return publishReceived(publish)
         case .puback(let ack):
-            guard case .publishAwaitingPubAck(let requestID) = outbound[ack.packetIdentifier] else {
+            guard case .publishAwaitingPubAck(let requestID) = outbound[ack.packetIdentifier]?.request else {
                 return unknownIdentifier(ack.packetIdentifier, in: .puback)
             }
             return complete(ack.packetIdentifier, requestID, .published(ack.reasonCode))
         case .pubrec(let ack):
-            switch outbound[ack.packetIdentifier] {
+            switch outbound[ack.packetIdentifier]?.request {
             case .publishAwaitingPubRec(let requestID):
                 if ack.reasonCode.isFailure {
                     return complete(ack.packetIdentifier, requestID, .published(ack.reasonCode))
                 }
-                outbound[ack.packetIdentifier] = .publishAwaitingPubComp(requestID)
+                outbound[ack.packetIdentifier]?.request = .publishAwaitingPubComp(requestID)
+                outbound[ack.packetIdentifier]?.deadline = latestNow + configuration.publishAckTimeout
                 return .write(.pubrel(PublishAckPacket(packetIdentifier: ack.packetIdentifier)))
             case .publishAwaitingPubComp:
                 return .write(.pubrel(PublishAckPacket(packetIdentifier: ack.packetIdentifier)))
@@ -412,12 +531,12 @@ public struct MQTTConnectionStateMachine: Sendable {
             let code: ReasonCode = known || version == .v3_1_1 ? .success : .packetIdentifierNotFound
             return .write(.pubcomp(PublishAckPacket(packetIdentifier: ack.packetIdentifier, reasonCode: code)))
         case .pubcomp(let ack):
-            guard case .publishAwaitingPubComp(let requestID) = outbound[ack.packetIdentifier] else {
+            guard case .publishAwaitingPubComp(let requestID) = outbound[ack.packetIdentifier]?.request else {
                 return unknownIdentifier(ack.packetIdentifier, in: .pubcomp)
             }
             return complete(ack.packetIdentifier, requestID, .published(ack.reasonCode))
         case .suback(let ack):
-            guard case .subscribe(let requestID, let count) = outbound[ack.packetIdentifier] else {
+            guard case .subscribe(let requestID, let count) = outbound[ack.packetIdentifier]?.request else {
                 return unknownIdentifier(ack.packetIdentifier, in: .suback)
             }
             guard ack.reasonCodes.count == count else {
@@ -429,7 +548,7 @@ public struct MQTTConnectionStateMachine: Sendable {
             outbound[ack.packetIdentifier] = nil
             return .completeRequest(requestID, .success(.subscribed(ack.reasonCodes)), thenWrite: nil)
         case .unsuback(let ack):
-            guard case .unsubscribe(let requestID, let count) = outbound[ack.packetIdentifier] else {
+            guard case .unsubscribe(let requestID, let count) = outbound[ack.packetIdentifier]?.request else {
                 return unknownIdentifier(ack.packetIdentifier, in: .unsuback)
             }
             let codes =
@@ -463,13 +582,35 @@ public struct MQTTConnectionStateMachine: Sendable {
         connAckInfo = info
         phase = .connected
         connAckDeadline = nil
-        guard info.keepAliveSeconds > 0 else {
+        if info.keepAliveSeconds > 0 {
+            keepAlive = .seconds(Int64(info.keepAliveSeconds))
+        } else {
             keepAlive = nil
-            return .connected(info, timer: nil)
         }
-        let interval = TimeAmount.seconds(Int64(info.keepAliveSeconds))
-        keepAlive = interval
-        return .connected(info, timer: lastOutbound + interval)
+        guard carriedSession else {
+            let timer = keepAlive.map { lastOutbound + $0 }
+            armedTimer = timer
+            return .connected(info, timer: timer)
+        }
+        var abandoned: [MQTTRequestID] = []
+        var resent: [MQTTPacket] = []
+        if connAck.sessionPresent {
+            while let packet = nextQueuedPublish() { resent.append(packet) }
+        } else {
+            // The server has no session: the client discards its own (MQTT 5 §3.2.2.1.1); what it had in
+            // flight is lost with it, and publishes never sent go out as new ones.
+            inboundAwaitingRelease = []
+            for packetIdentifier in resendQueue[resendHead...] {
+                if let pending = outbound.removeValue(forKey: packetIdentifier) { abandoned.append(pending.request.requestID) }
+            }
+            resendQueue = []
+            resendHead = 0
+            while let packet = nextQueuedPublish() { resent.append(packet) }
+        }
+        let keepAliveDue = keepAlive.map { lastOutbound + $0 }
+        let timer = [keepAliveDue, earliestAcknowledgementDeadline].compactMap { $0 }.min()
+        armedTimer = timer
+        return .resumed(info, timer: timer, resend: resent, abandoned: abandoned)
     }
 
     private mutating func publishReceived(_ received: PublishPacket) -> Action {
@@ -531,10 +672,19 @@ public struct MQTTConnectionStateMachine: Sendable {
         return .completeRequest(requestID, .success(outcome), thenWrite: nextQueuedPublish())
     }
 
+    /// The next publish Receive Maximum lets through: a carried-over one to resend first, then one queued.
     private mutating func nextQueuedPublish() -> MQTTPacket? {
-        guard let info = connAckInfo, publishesInFlight < Int(info.receiveMaximum), queueHead < queuedPublishes.count
-        else { return nil }
-        guard let packetIdentifier = allocatePacketIdentifier() else { return nil }
+        guard let info = connAckInfo, publishesInFlight < Int(info.receiveMaximum) else { return nil }
+        if resendHead < resendQueue.count {
+            let packetIdentifier = resendQueue[resendHead]
+            resendHead += 1
+            if resendHead == resendQueue.count {
+                resendQueue.removeAll(keepingCapacity: false)
+                resendHead = 0
+            }
+            return resend(packetIdentifier)
+        }
+        guard queueHead < queuedPublishes.count, let packetIdentifier = allocatePacketIdentifier() else { return nil }
         let (requestID, message) = queuedPublishes[queueHead]
         queueHead += 1
         if queueHead == queuedPublishes.count {
@@ -548,9 +698,27 @@ public struct MQTTConnectionStateMachine: Sendable {
             // Checked to fit without an alias when queued; send it without one.
             packet = PublishPacket(message: message, packetIdentifier: packetIdentifier, version: version)
         }
-        outbound[packetIdentifier] =
-            message.qos == .atLeastOnce ? .publishAwaitingPubAck(requestID) : .publishAwaitingPubRec(requestID)
+        _ = track(packetIdentifier, awaitingAcknowledgementOf: message, requestID, now: latestNow)
         publishesInFlight += 1
+        return .publish(packet)
+    }
+
+    /// The packet that resumes a carried-over publish: PUBLISH again with DUP and its old identifier, or
+    /// PUBREL when the server had already answered PUBREC. No topic alias: aliases end with a connection.
+    private mutating func resend(_ packetIdentifier: UInt16) -> MQTTPacket? {
+        guard let pending = outbound[packetIdentifier], case .publishAwaitingResend(let requestID, let released) = pending.request,
+              let message = pending.message
+        else { return nil }
+        publishesInFlight += 1
+        outbound[packetIdentifier]?.deadline = latestNow + configuration.publishAckTimeout
+        if released {
+            outbound[packetIdentifier]?.request = .publishAwaitingPubComp(requestID)
+            return .pubrel(PublishAckPacket(packetIdentifier: packetIdentifier))
+        }
+        outbound[packetIdentifier]?.request =
+            message.qos == .atLeastOnce ? .publishAwaitingPubAck(requestID) : .publishAwaitingPubRec(requestID)
+        var packet = PublishPacket(message: message, packetIdentifier: packetIdentifier, version: version)
+        packet.dup = true
         return .publish(packet)
     }
 
@@ -582,6 +750,35 @@ public struct MQTTConnectionStateMachine: Sendable {
     }
 
     // MARK: - Helpers
+
+    /// Records a QoS 1/2 publish as awaiting PUBACK or PUBREC; returns when that is overdue.
+    private mutating func track(
+        _ packetIdentifier: UInt16, awaitingAcknowledgementOf message: MQTTMessage, _ requestID: MQTTRequestID,
+        now: NIODeadline
+    ) -> NIODeadline {
+        let deadline = now + configuration.publishAckTimeout
+        outbound[packetIdentifier] = Pending(
+            request: message.qos == .atLeastOnce ? .publishAwaitingPubAck(requestID) : .publishAwaitingPubRec(requestID),
+            deadline: deadline, message: configuration.sessionOutlivesConnection ? message : nil, order: takeOrder())
+        return deadline
+    }
+
+    private mutating func takeOrder() -> UInt64 {
+        defer { nextOrder += 1 }
+        return nextOrder
+    }
+
+    /// Writes `packet`, arming the timer sooner if `deadline` comes before the one armed.
+    private mutating func writeArmingTimer(_ packet: MQTTPacket, deadline: NIODeadline) -> Action {
+        guard armedTimer.map({ deadline < $0 }) ?? true else { return .write(packet) }
+        armedTimer = deadline
+        return .writeAndScheduleTimer(packet, at: deadline)
+    }
+
+    /// The earliest acknowledgement deadline of the requests in flight.
+    private var earliestAcknowledgementDeadline: NIODeadline? {
+        outbound.values.lazy.map(\.deadline).min().flatMap { $0 == .distantFuture ? nil : $0 }
+    }
 
     private mutating func makeRequestID() -> MQTTRequestID {
         defer { nextRequestID += 1 }

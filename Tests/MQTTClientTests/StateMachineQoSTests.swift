@@ -231,7 +231,7 @@ final class StateMachineQoSTests: XCTestCase {
         try harness.connect()
         let subscriptions = [Subscription(filter: "devices/+/config", qos: .atLeastOnce), Subscription(filter: "forbidden/#")]
         let (subscribe, action) = try harness.machine.subscribe(subscriptions, now: harness.now)
-        XCTAssertEqual(action, .write(.subscribe(SubscribePacket(packetIdentifier: 1, subscriptions: subscriptions))))
+        XCTAssertEqual(writtenPacket(action), .subscribe(SubscribePacket(packetIdentifier: 1, subscriptions: subscriptions)))
         XCTAssertEqual(
             try harness.receive(.suback(SubAckPacket(packetIdentifier: 1, reasonCodes: [.grantedQoS1, .notAuthorized]))),
             .completeRequest(subscribe, .success(.subscribed([.grantedQoS1, .notAuthorized])), thenWrite: nil))

@@ -30,14 +30,19 @@ public enum RunEventKind: Codable, Sendable, Hashable {
     /// `lastPacketAt` — for `silent` the device's last packet sent, for `abrupt` the
     /// reset moment; `keepAlive` and `willDelay` in seconds as negotiated;
     /// `expectWill` — the connection carried a will and, per MQTT, this ending must
-    /// publish it (false for a graceful DISCONNECT 0x00 or a device without a will).
+    /// publish it (false for a graceful DISCONNECT 0x00 or a device without a will);
+    /// `sessionExpiry` in seconds, for MQTT 5 devices only (0 when the CONNECT sent none): the will is
+    /// due at the earlier of its delay and the session's end. A `publish` names the message it sent to
+    /// the device in `message`.
     case faultInjected(
         fault: FaultKind,
         detail: String? = nil,
         lastPacketAt: UInt64? = nil,
         keepAlive: UInt16? = nil,
         willDelay: UInt32? = nil,
-        expectWill: Bool? = nil
+        expectWill: Bool? = nil,
+        sessionExpiry: UInt32? = nil,
+        message: MessageFacts? = nil
     )
     /// An observer received a message on a device's will topic whose payload is the
     /// will's. `retained` is the RETAIN flag as delivered: true means the broker
@@ -50,6 +55,8 @@ public enum RunEventKind: Codable, Sendable, Hashable {
     case statusReceived(topic: String, payload: String, retained: Bool)
     /// An observer received a device's reply to a command (a `respond:` rule's topic).
     case replyReceived(topic: String)
+    /// A device received a QoS ≥ 1 message on one of its subscriptions (QoS 0 ones are not logged).
+    case messageReceived(topic: String, message: MessageFacts)
     /// A direct method call of the IoT Hub operator (a `cloudMessage` fault of kind `method`) ended:
     /// answered with the device's `status`, answered with a body that is not JSON (`malformed`, with its
     /// status), or `timedOut`. `roundTripNs` runs from the call to the answer, or to the call's timeout.

@@ -58,7 +58,7 @@ public enum CloudAnalysis {
         var seen = false
         for event in events {
             switch event.kind {
-            case .faultInjected(.cloudMessage, let detail, _, _, _, _):
+            case .faultInjected(.cloudMessage, let detail, _, _, _, _, _, _):
                 guard let detail = detail.flatMap(CloudMessageDetail.init(parsing:)) else { continue }
                 seen = true
                 var counts = section.messages[detail.kind.rawValue, default: CloudSection.Messages()]

@@ -109,7 +109,7 @@ public enum ConnectionAnalysis {
             case .disconnected(let cause, _):
                 stats.disconnectsByCause[cause.rawValue, default: 0] += 1
                 if let device { online.remove(device) }
-            case .faultInjected(let fault, _, _, _, _, _):
+            case .faultInjected(let fault, _, _, _, _, _, _, _):
                 if [.abrupt, .silent, .graceful, .gracefulWithWill].contains(fault), let device {
                     online.remove(device)
                 }

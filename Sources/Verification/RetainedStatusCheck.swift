@@ -77,7 +77,7 @@ public enum RetainedStatusCheck {
                     online = true
                 case .disconnected where event.at <= cutoff:
                     online = false
-                case .faultInjected(let fault, _, _, _, _, _) where event.at <= cutoff:
+                case .faultInjected(let fault, _, _, _, _, _, _, _) where event.at <= cutoff:
                     if [.abrupt, .silent, .graceful, .gracefulWithWill].contains(fault) { online = false }
                 case .statusReceived(_, let payload, let retained):
                     if event.at <= cutoff { status = payload } else if retained { snapshot = payload }

@@ -116,7 +116,7 @@ public enum RunAnalysis {
         var commandSentAt: [String: UInt64] = [:]
         for event in events {
             switch event.kind {
-            case .faultInjected(.publish, _, _, _, _, _):
+            case .faultInjected(.publish, _, _, _, _, _, _, _):
                 if let device = event.device { commandSentAt[device] = event.at }
             case .replyReceived:
                 if let device = event.device, let sent = commandSentAt.removeValue(forKey: device), event.at >= sent {

@@ -35,7 +35,9 @@ extension WillRules {
             planned[device.clientID] = PlannedWill(
                 hasWill: device.will != nil,
                 delaySeconds: device.will?.delay.map { UInt32(clamping: $0.components.seconds) } ?? 0,
-                keepAliveSeconds: UInt16(clamping: device.keepAlive.components.seconds)
+                keepAliveSeconds: UInt16(clamping: device.keepAlive.components.seconds),
+                sessionExpirySeconds: device.protocolVersion == .v5
+                    ? device.sessionExpiry.map { UInt32(clamping: $0.components.seconds) } ?? 0 : nil
             )
         }
     }

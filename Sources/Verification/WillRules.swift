@@ -30,15 +30,18 @@ public struct WillRules: Sendable, Hashable {
     }
 }
 
-/// A device's will as planned: whether it has one, its delay and the keep-alive.
+/// A device's will as planned: whether it has one, its delay, the keep-alive and, for MQTT 5, the
+/// session expiry (0 when the CONNECT sends none; nil for MQTT 3.1.1, which has no will delay).
 public struct PlannedWill: Sendable, Hashable {
     public var hasWill: Bool
     public var delaySeconds: UInt32
     public var keepAliveSeconds: UInt16
+    public var sessionExpirySeconds: UInt32?
 
-    public init(hasWill: Bool, delaySeconds: UInt32 = 0, keepAliveSeconds: UInt16 = 0) {
+    public init(hasWill: Bool, delaySeconds: UInt32 = 0, keepAliveSeconds: UInt16 = 0, sessionExpirySeconds: UInt32? = nil) {
         self.hasWill = hasWill
         self.delaySeconds = delaySeconds
         self.keepAliveSeconds = keepAliveSeconds
+        self.sessionExpirySeconds = sessionExpirySeconds
     }
 }

@@ -60,12 +60,22 @@ public enum WillVerdicts {
         var endedAt: UInt64
         var keepAlive: UInt16?
         var willDelaySeconds: UInt32
+        /// MQTT 5 only; nil for MQTT 3.1.1, where the will goes at once.
+        var sessionExpirySeconds: UInt32?
         var expectWill: Bool
         var reconnectedAt: UInt64?
         var wills: [UInt64] = []
         var rules: WillRules
 
-        var willDelayNs: UInt64 { UInt64(willDelaySeconds) * 1_000_000_000 }
+        /// MQTT 5 §3.1.3.2.2: the will is published when its delay ends or the session does, whichever is
+        /// first (a session expiry of 0 ends the session with the connection).
+        var effectiveDelaySeconds: UInt32 { min(willDelaySeconds, sessionExpirySeconds ?? .max) }
+        var willDelayNs: UInt64 { UInt64(effectiveDelaySeconds) * 1_000_000_000 }
+        /// What the will waits for, in words.
+        var delayName: String {
+            effectiveDelaySeconds < willDelaySeconds
+                ? "session expiry of \(effectiveDelaySeconds) s" : "will delay of \(willDelaySeconds) s"
+        }
         /// The earliest moment a will is legitimate.
         var earliest: UInt64 { endedAt + willDelayNs }
         /// When the will is due at the latest, before grace.
@@ -73,7 +83,7 @@ public enum WillVerdicts {
         var deadline: UInt64 { due + rules.graceNs }
         /// The device came back before the delayed will was due: MQTT 5 cancels it.
         var cancelledByReconnect: Bool {
-            guard willDelaySeconds > 0, let back = reconnectedAt else { return false }
+            guard effectiveDelaySeconds > 0, let back = reconnectedAt else { return false }
             return back < due
         }
     }
@@ -98,7 +108,8 @@ public enum WillVerdicts {
                 if let last = replay.cases.indices.last, replay.cases[last].reconnectedAt == nil {
                     replay.cases[last].reconnectedAt = event.at
                 }
-            case .faultInjected(let fault, _, let lastPacketAt, let keepAlive, let willDelay, let expectWill):
+            case .faultInjected(let fault, _, let lastPacketAt, let keepAlive, let willDelay, let expectWill,
+                                let sessionExpiry, _):
                 // A fault aimed at a device that is not connected ends nothing.
                 guard let ending = endingKind(of: fault), online else { continue }
                 if ending != .takeover { online = false }
@@ -108,6 +119,7 @@ public enum WillVerdicts {
                     endedAt: lastPacketAt ?? event.at,
                     keepAlive: keepAlive ?? planned?.keepAliveSeconds,
                     willDelaySeconds: willDelay ?? planned?.delaySeconds ?? 0,
+                    sessionExpirySeconds: sessionExpiry ?? planned?.sessionExpirySeconds,
                     expectWill: ending == .graceful ? false : (expectWill ?? planned?.hasWill ?? false),
                     rules: rules
                 ))
@@ -137,6 +149,7 @@ public enum WillVerdicts {
                         endedAt: event.at,
                         keepAlive: planned?.keepAliveSeconds,
                         willDelaySeconds: judged ? planned?.delaySeconds ?? 0 : 0,
+                        sessionExpirySeconds: planned?.sessionExpirySeconds,
                         expectWill: judged ? planned?.hasWill ?? false : false,
                         rules: rules
                     ))
@@ -223,7 +236,7 @@ public enum WillVerdicts {
             verdict.reason = "\(ending.wills.count) wills for one \(ending.ending.rawValue) ending"
         } else if first < ending.earliest {
             verdict.judgement = .early
-            verdict.reason = "will at \(seconds(first)) before the will delay ended at \(seconds(ending.earliest))"
+            verdict.reason = "will at \(seconds(first)) before its \(ending.delayName) ended at \(seconds(ending.earliest))"
         } else if first > ending.deadline {
             verdict.judgement = .late
             verdict.reason = "will at \(seconds(first)) after the deadline \(seconds(ending.deadline))"
@@ -243,7 +256,7 @@ public enum WillVerdicts {
         if ending.ending == .graceful { return "the device disconnected gracefully (DISCONNECT 0x00)" }
         if ending.ending == .unplanned { return "the disconnect was not injected" }
         if ending.cancelledByReconnect, let back = ending.reconnectedAt {
-            return "the device reconnected at \(seconds(back)) within its will delay of \(ending.willDelaySeconds) s"
+            return "the device reconnected at \(seconds(back)) within its \(ending.delayName)"
         }
         return "the device had no will for this ending"
     }

@@ -56,7 +56,7 @@ final class IoTHubScenarioTests: XCTestCase {
 
         var calls: [String: (device: String?, at: UInt64)] = [:]
         for event in events {
-            guard case .faultInjected(.cloudMessage, let text?, _, _, _, _) = event.kind,
+            guard case .faultInjected(.cloudMessage, let text?, _, _, _, _, _, _) = event.kind,
                   let detail = CloudMessageDetail(parsing: text) else { continue }
             XCTAssertEqual(detail.outcome, .delivered, text, file: file, line: line)
             if detail.kind == .c2d {

@@ -35,7 +35,7 @@ extension LibraryScenarioTests {
 
     func testEventgridTakeoverRefused() throws {
         let events = try play().events()
-        let impostors = events.filter { if case .faultInjected(.impostorStarted, _, _, _, _, _) = $0.kind { true } else { false } }
+        let impostors = events.filter { if case .faultInjected(.impostorStarted, _, _, _, _, _, _, _) = $0.kind { true } else { false } }
         XCTAssertEqual(impostors.count, 2, "two impostors tried to take a live session over")
         for event in events {
             if case .disconnected(let cause, _) = event.kind {
@@ -46,7 +46,7 @@ extension LibraryScenarioTests {
 
     func testEventgridLockoutAfterRetryStorm() throws {
         let events = try play().events()
-        let cut = try XCTUnwrap(events.first { if case .faultInjected(.abrupt, _, _, _, _, _) = $0.kind { true } else { false } }?.at)
+        let cut = try XCTUnwrap(events.first { if case .faultInjected(.abrupt, _, _, _, _, _, _, _) = $0.kind { true } else { false } }?.at)
         for device in ["eg-lockout-01", "eg-lockout-02"] {
             let after = events.filter { $0.device == device && $0.at > cut }
             let reconnected = after.contains { event in
@@ -71,7 +71,7 @@ extension LibraryScenarioTests {
 
     func testEventgridOfflineQueueOverflow() throws {
         let events = try play().events()
-        let cut = try XCTUnwrap(events.first { if case .faultInjected(.abrupt, _, _, _, _, _) = $0.kind { true } else { false } }?.at)
+        let cut = try XCTUnwrap(events.first { if case .faultInjected(.abrupt, _, _, _, _, _, _, _) = $0.kind { true } else { false } }?.at)
         func reconnects(_ device: String) -> [Bool] {
             events.compactMap { event in
                 guard event.device == device, event.at > cut, case .connected(_, _, _, let present) = event.kind else { return nil }
@@ -80,7 +80,7 @@ extension LibraryScenarioTests {
         }
         XCTAssertEqual(reconnects("eg-queue-01"), [false], "101 queued messages ended eg-queue-01's session")
         XCTAssertEqual(reconnects("eg-queue-02"), [true], "eg-queue-02, sent one message, found its session")
-        let commands = events.filter { if case .faultInjected(.publish, _, _, _, _, _) = $0.kind { $0.device == "eg-queue-01" } else { false } }
+        let commands = events.filter { if case .faultInjected(.publish, _, _, _, _, _, _, _) = $0.kind { $0.device == "eg-queue-01" } else { false } }
         XCTAssertEqual(commands.count, 101)
     }
 

@@ -84,7 +84,7 @@ final class LibraryScenarioTests: XCTestCase {
             if case .telemetrySummary(_, let acked, _) = event.kind { acknowledged += acked }
         }
         let cuts = UInt64(try run.events().filter {
-            if case .faultInjected(.abrupt, _, _, _, _, _) = $0.kind { true } else { false }
+            if case .faultInjected(.abrupt, _, _, _, _, _, _, _) = $0.kind { true } else { false }
         }.count)
         XCTAssertEqual(cuts, 2, "the file cuts two devices off", file: file, line: line)
         XCTAssertLessThanOrEqual(acknowledged, sent, file: file, line: line)

@@ -32,7 +32,7 @@ struct StepFaults {
             let nextSameKind = injecting[(position + 1)...].first { $0.1 == kind }
             let end = nextSameKind.flatMap { stepStarts[$0.0.index] } ?? .max
             let logged = events.compactMap { event -> String?? in
-                guard case .faultInjected(let fault, _, _, _, _, _) = event.kind, fault == kind,
+                guard case .faultInjected(let fault, _, _, _, _, _, _, _) = event.kind, fault == kind,
                       event.at >= start, event.at < end
                 else { return nil }
                 return .some(event.device)

@@ -107,7 +107,7 @@ final class VerificationChecksTests: XCTestCase {
                                               file: StaticString = #filePath, line: UInt = #line) throws {
         var lastPackets: [String: UInt64] = [:]
         for event in try run.events() {
-            if case .faultInjected(.silent, _, let lastPacketAt?, _, _, _) = event.kind, let device = event.device {
+            if case .faultInjected(.silent, _, let lastPacketAt?, _, _, _, _, _) = event.kind, let device = event.device {
                 lastPackets[device] = lastPacketAt
             }
         }

@@ -117,7 +117,7 @@ final class CloudOperationsTests: XCTestCase {
                                                                      properties: [CloudProperty(name: "from", value: "pumps")])),
         ], "pump-3's request was refused before anything was sent")
         let logged = events.compactMap { event -> (String?, CloudMessageDetail?)? in
-            guard case .faultInjected(.cloudMessage, let detail, _, _, _, _) = event.kind else { return nil }
+            guard case .faultInjected(.cloudMessage, let detail, _, _, _, _, _, _) = event.kind else { return nil }
             XCTAssertEqual(event.at, 7)
             return (event.device, detail.flatMap(CloudMessageDetail.init(parsing:)))
         }
@@ -145,7 +145,7 @@ final class CloudOperationsTests: XCTestCase {
             .directMethod(name: "reboot", payload: #"{"who":"pump-2"}"#, timeout: .seconds(20)),
             .directMethod(name: "reboot", payload: #"{"who":"pump-3"}"#, timeout: .seconds(20)),
         ])
-        let calls = events.filter { if case .faultInjected(.cloudMessage, _, _, _, _, _) = $0.kind { true } else { false } }
+        let calls = events.filter { if case .faultInjected(.cloudMessage, _, _, _, _, _, _, _) = $0.kind { true } else { false } }
         XCTAssertEqual(calls.map(\.at), [1_000, 1_000, 1_000], "the step's calls are logged at the moment they were made")
         let completions = events.compactMap { event -> (UInt64, String?, MethodOutcome, Int?, UInt64)? in
             guard case .methodCompleted(let method, _, let outcome, let status, let roundTrip) = event.kind else { return nil }

@@ -20,7 +20,7 @@ final class FleetIntegrationTests: XCTestCase {
 
         func faults(_ kind: FaultKind) -> [String] {
             events.compactMap { event in
-                if case .faultInjected(let fault, _, _, _, _, _) = event.kind, fault == kind { return event.device }
+                if case .faultInjected(let fault, _, _, _, _, _, _, _) = event.kind, fault == kind { return event.device }
                 return nil
             }
         }

@@ -62,7 +62,7 @@ final class FleetTLSIntegrationTests: XCTestCase {
         XCTAssertFalse(healthy.contains { if case .connectFailed = $0 { true } else { false } }, "\(healthy)")
 
         let faulty = kinds("fleet-it-tls-2")
-        let faultIndex = try XCTUnwrap(faulty.firstIndex { if case .faultInjected(.certFault, _, _, _, _, _) = $0 { true } else { false } })
+        let faultIndex = try XCTUnwrap(faulty.firstIndex { if case .faultInjected(.certFault, _, _, _, _, _, _, _) = $0 { true } else { false } })
         let afterFault = faulty[faultIndex...]
         let failures = afterFault.compactMap { kind -> String? in
             if case .connectFailed(_, let reason, _) = kind { return reason }

@@ -75,7 +75,7 @@ final class CloudAnalysisTests: XCTestCase {
         XCTAssertEqual(all.failure, "3 of 9 requests did not reach their device")
 
         let onlyDelivered = Self.run.filter {
-            guard case .faultInjected(.cloudMessage, let detail?, _, _, _, _) = $0.kind else { return true }
+            guard case .faultInjected(.cloudMessage, let detail?, _, _, _, _, _, _) = $0.kind else { return true }
             return CloudMessageDetail(parsing: detail)?.outcome == .delivered
         }
         XCTAssertTrue(try XCTUnwrap(report(IoTHubExpectations(delivered: .all), onlyDelivered).expectations.first).passed)

@@ -90,7 +90,9 @@ final class VirtualDevice {
                 lastPacketAt: ending == .silent ? lastPacketEstimate(now: now) : now,
                 keepAlive: negotiatedKeepAlive,
                 willDelay: plan.will?.delay.map { UInt32(clamping: $0.components.seconds) },
-                expectWill: plan.will != nil && ending != .graceful))
+                expectWill: plan.will != nil && ending != .graceful,
+                sessionExpiry: profile.version == .v5_0
+                    ? UInt32(clamping: profile.group.sessionExpiry?.components.seconds ?? 0) : nil))
         } else {
             // Selected, but not online right now: nothing to cut, no will to expect.
             record(.faultInjected(fault: Self.faultKind(mode), detail: "not connected (\(firmware.phase))", expectWill: false))
@@ -340,6 +342,11 @@ final class VirtualDevice {
         func linkReceived(_ message: PublishPacket) {
             guard let device, device.linkGeneration == generation else { return }
             device.received &+= 1
+            if message.qos != .atMostOnce {
+                let facts = MessageFacts(qos: message.qos.rawValue, retain: message.retain,
+                                         digest: MessageFacts.digest(message.payload.readableBytesView))
+                device.record(.messageReceived(topic: message.topic, message: facts))
+            }
             device.answer(message)
         }
 

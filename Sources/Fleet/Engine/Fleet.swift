@@ -215,8 +215,10 @@ public final class Fleet: TimelineTarget, Sendable {
         let now = clock.now()
         if perDevice {
             for (ordinal, sent) in zip(ordinals, messages) {
+                let facts = MessageFacts(qos: sent.qos.rawValue, retain: sent.retain,
+                                         digest: MessageFacts.digest(sent.payload.readableBytesView))
                 sink.record(RunEvent(at: now, device: devices[ordinal].clientID,
-                                     kind: .faultInjected(fault: .publish, detail: sent.topic)))
+                                     kind: .faultInjected(fault: .publish, detail: sent.topic, message: facts)))
             }
         } else {
             sink.record(RunEvent(at: now, kind: .faultInjected(fault: .publish, detail: messages[0].topic)))

@@ -24,15 +24,18 @@ public struct DeviceGroupPlan: Sendable, Hashable {
     /// The library's packet buffer: a device cannot send or receive a packet larger than this
     /// (PubSubClient drops larger incoming packets and fails larger publishes).
     public var maxPacketSize: Int
+    /// How long a device waits for each acknowledgement before it gives the connection up and retries.
+    public var timeouts: DeviceTimeouts
     /// Where the group is declared, for messages about it.
     public var location: SourceLocation
 
+    /// `timeouts` nil: the personality's, for `keepAlive`.
     public init(
         name: String, count: Int, clientIDPattern: Template, personality: Personality,
         protocolVersion: ProtocolVersion, keepAlive: Duration, cleanStart: Bool, sessionExpiry: Duration?,
         credentials: Credentials, telemetry: TelemetrySpec?, subscribe: [SubscriptionSpec], will: WillSpec?,
         birth: BirthSpec?, retry: RetryPolicy, bootDelay: Duration, maxPacketSize: Int, location: SourceLocation,
-        respond: [ResponseSpec] = []
+        respond: [ResponseSpec] = [], timeouts: DeviceTimeouts? = nil
     ) {
         self.name = name
         self.count = count
@@ -51,6 +54,7 @@ public struct DeviceGroupPlan: Sendable, Hashable {
         self.retry = retry
         self.bootDelay = bootDelay
         self.maxPacketSize = maxPacketSize
+        self.timeouts = timeouts ?? personality.defaults.timeouts(keepAlive: keepAlive)
         self.location = location
     }
 

@@ -21,6 +21,7 @@ extension ScenarioParser {
     static let groupKeys = [
         "name", "count", "client-id", "personality", "protocol", "keepalive", "clean-start", "session-expiry",
         "credentials", "telemetry", "subscribe", "respond", "will", "birth", "retry", "boot-delay", "max-packet-size",
+        "timeouts",
     ]
     static let defaultTelemetryPayload = #"{"ClientID":"{clientId}","Sequence":{sequence}}"#
 
@@ -94,11 +95,13 @@ extension ScenarioParser {
         let maxPacketSize = group["max-packet-size"].flatMap {
             diagnostics.integer($0, "max-packet-size", in: 16...268_435_455)
         } ?? defaults.maxPacketSize
+        let timeouts = deviceTimeouts(group["timeouts"], defaults: defaults.timeouts(keepAlive: keepAlive))
         let plan = DeviceGroupPlan(
             name: name, count: count, clientIDPattern: clientIDPattern, personality: personality,
             protocolVersion: version, keepAlive: keepAlive, cleanStart: cleanStart, sessionExpiry: sessionExpiry,
             credentials: credentials, telemetry: telemetry, subscribe: subscribe, will: will, birth: birth,
-            retry: retry, bootDelay: bootDelay, maxPacketSize: maxPacketSize, location: location, respond: respond)
+            retry: retry, bootDelay: bootDelay, maxPacketSize: maxPacketSize, location: location, respond: respond,
+            timeouts: timeouts)
         if case .certificates(let directory, _) = credentials, options.checkCertificateFiles,
            fileExists(directory, directory: true) {
             let missing = IdentityFileCheck.missingFiles(
@@ -229,6 +232,40 @@ extension ScenarioParser {
             return RetryPolicy(backoff: .exponential(initial: initial, multiplier: multiplier, max: cap, jitter: jitter),
                                maxAttempts: maxAttempts)
         }
+    }
+}
+
+extension ScenarioParser {
+    /// `timeouts: { connack: 10s, suback: 10s, puback: 20s, pingresp: 5s }`: any subset, each replacing the
+    /// personality's wait; `puback` covers PUBACK, PUBREC and PUBCOMP alike.
+    private func deviceTimeouts(_ node: Node?, defaults: DeviceTimeouts) -> DeviceTimeouts {
+        guard let node else { return defaults }
+        let keys: [(key: String, value: WritableKeyPath<DeviceTimeouts, Duration>)] = [
+            ("connack", \.connAck), ("suback", \.subAck), ("puback", \.publishAck), ("pingresp", \.pingResp),
+        ]
+        guard let reader = MappingReader(node, what: "timeouts", allowed: keys.map(\.key), diagnostics: diagnostics)
+        else { return defaults }
+        var timeouts = defaults
+        for (key, path) in keys {
+            if let valueNode = reader[key], let value = timeout(valueNode, key) { timeouts[keyPath: path] = value }
+        }
+        return timeouts
+    }
+
+    private func timeout(_ node: Node, _ key: String) -> Duration? {
+        let name = "timeouts.\(key)"
+        if case .scalar(let scalar) = node, scalar.string.trimmingWhitespace().hasPrefix("-") {
+            diagnostics.report(node, "`\(name)` `\(scalar.string)` is negative; a device always waits some time",
+                               hint: "use a positive duration such as 10s")
+            return nil
+        }
+        guard let value = diagnostics.duration(node, name, positive: true) else { return nil }
+        guard value <= DeviceTimeouts.maximum else {
+            diagnostics.report(node, "`\(name)` \(Quantities.format(value)) is longer than \(Quantities.format(DeviceTimeouts.maximum))",
+                               hint: "a device waits at most \(Quantities.format(DeviceTimeouts.maximum)) for an acknowledgement")
+            return nil
+        }
+        return value
     }
 }
 

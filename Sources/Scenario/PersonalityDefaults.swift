@@ -16,6 +16,9 @@ public struct PersonalityDefaults: Sendable, Hashable {
     public var telemetryQoS: Int
     /// MQTT 5 content type put on telemetry when the group does not say.
     public var contentType: String?
+    /// How long the library waits for each acknowledgement, at the default keep-alive
+    /// (`timeouts(keepAlive:)` gives them for another).
+    public var timeouts: DeviceTimeouts
 }
 
 extension Personality {
@@ -27,21 +30,39 @@ extension Personality {
             PersonalityDefaults(
                 protocolVersion: .v3_1_1, supportedProtocolVersions: [.v3_1_1], keepAlive: .seconds(15),
                 cleanStart: true, retry: RetryPolicy(backoff: .fixed(.seconds(5))), maxPacketSize: 256,
-                maxPublishQoS: 0, telemetryQoS: 0, contentType: nil)
+                maxPublishQoS: 0, telemetryQoS: 0, contentType: nil,
+                // connect() busy-waits MQTT_SOCKET_TIMEOUT (15 s) for CONNACK, then MQTT_CONNECTION_TIMEOUT; loop()
+                // drops the connection when a PINGREQ is still unanswered a keep-alive period later. subscribe() and
+                // publish() never wait for SUBACK/PUBACK (QoS 0 only), so the socket timeout bounds those.
+                timeouts: DeviceTimeouts(connAck: .seconds(15), subAck: .seconds(15), publishAck: .seconds(15),
+                                         pingResp: .seconds(15)))
         case .espMqtt:
             // esp-mqtt mqtt_config.h: MQTT_KEEPALIVE_TICK 120, MQTT_RECONNECT_TIMEOUT_MS 10000, MQTT_BUFFER_SIZE_BYTE 1024,
             // protocol 3.1.1 unless the config asks for 5; clean session unless disable_clean_session.
             PersonalityDefaults(
                 protocolVersion: .v3_1_1, supportedProtocolVersions: [.v3_1_1, .v5], keepAlive: .seconds(120),
                 cleanStart: true, retry: RetryPolicy(backoff: .fixed(.seconds(10))), maxPacketSize: 1024,
-                maxPublishQoS: 2, telemetryQoS: 1, contentType: nil)
+                maxPublishQoS: 2, telemetryQoS: 1, contentType: nil,
+                // mqtt_client.c: esp_mqtt_connect() waits network_timeout_ms (MQTT_NETWORK_TIMEOUT_MS 10000) for CONNACK;
+                // SUBSCRIBE and QoS 1/2 PUBLISH stay in the outbox, resent every message_retransmit_timeout
+                // (MQTT_DEFAULT_RETRANSMIT_TIMEOUT_MS 1000) on the same connection until OUTBOX_EXPIRED_TIMEOUT_MS
+                // (30 s) deletes them; process_keepalive() pings at keep-alive/2 and logs "No PING_RESP,
+                // disconnected" at keep-alive, i.e. keep-alive/2 after the PINGREQ.
+                timeouts: DeviceTimeouts(connAck: .seconds(10), subAck: .seconds(30), publishAck: .seconds(30),
+                                         pingResp: .seconds(60)))
         case .nanoframework:
             // nanoFramework M2Mqtt as in the seed's Event Grid sample: ProtocolVersion = Version_5, publishes with
             // content type "application/json; charset=utf-8", connect loop sleeps 1000 ms; M2Mqtt KeepAlivePeriodDefault 60.
             PersonalityDefaults(
                 protocolVersion: .v5, supportedProtocolVersions: [.v3_1_1, .v5], keepAlive: .seconds(60),
                 cleanStart: true, retry: RetryPolicy(backoff: .fixed(.seconds(1))), maxPacketSize: 268_435_455,
-                maxPublishQoS: 2, telemetryQoS: 1, contentType: "application/json; charset=utf-8")
+                maxPublishQoS: 2, telemetryQoS: 1, contentType: "application/json; charset=utf-8",
+                // M2Mqtt MqttClient.cs: Connect() is SendReceive with MqttSettings.DefaultTimeout (30 000 ms); Ping() waits
+                // the keep-alive period for PINGRESP, then closes. SUBSCRIBE and QoS 1/2 PUBLISH are resent on the same
+                // connection AttemptsOnRetry (3) times DelayOnRetry apart (10 000 000 "ticks, equivalent of 1 second"),
+                // then given up: 3 s.
+                timeouts: DeviceTimeouts(connAck: .seconds(30), subAck: .seconds(3), publishAck: .seconds(3),
+                                         pingResp: .seconds(60)))
         case .custom:
             // No library: MQTT 5 and the backoff a well-behaved client should use.
             PersonalityDefaults(
@@ -49,7 +70,10 @@ extension Personality {
                 cleanStart: true,
                 retry: RetryPolicy(backoff: .exponential(initial: .seconds(1), multiplier: 2, max: .seconds(30),
                                                          jitter: 0.2)),
-                maxPacketSize: 268_435_455, maxPublishQoS: 2, telemetryQoS: 1, contentType: nil)
+                maxPacketSize: 268_435_455, maxPublishQoS: 2, telemetryQoS: 1, contentType: nil,
+                // No library: 30 s for every acknowledgement, and PINGRESP within half the keep-alive.
+                timeouts: DeviceTimeouts(connAck: .seconds(30), subAck: .seconds(30), publishAck: .seconds(30),
+                                         pingResp: .seconds(30)))
         }
     }
 }

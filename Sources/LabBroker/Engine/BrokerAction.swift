@@ -44,6 +44,11 @@ public struct BrokerStatistics: Sendable, Hashable {
     public var publishesSent = 0
     public var willsPublished = 0
     public var connectsRefused = 0
+    /// Connections ended because the client had more QoS 2 PUBLISHes unreleased than the Receive Maximum
+    /// (0x93): a client that ignores the announced window, which a test can assert never happens.
+    public var receiveMaximumExceeded = 0
+    /// Packets larger than the Maximum Packet Size (the connection closed, 0x95 on MQTT 5), CONNECT included.
+    public var packetsTooLarge = 0
 
     public init() {}
 }

@@ -12,6 +12,7 @@ extension BrokerEngine {
         // The server frames with the same maximum; checked here too so the engine alone keeps the rule.
         if let maximum = profile.maximumPacketSize, frame.encodedSize > Int(maximum) {
             counters.connectsRefused += 1
+            counters.packetsTooLarge += 1
             closeUnconnected(connection, into: &actions)
             return
         }

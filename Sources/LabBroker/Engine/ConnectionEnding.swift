@@ -27,6 +27,7 @@ extension BrokerEngine {
             actions.append(.close(connection.id))
         case .brokerDisconnect(let reason):
             withWill = true
+            countViolation(reason)
             if connection.version == .v5_0 {
                 actions.append(.send(connection.id, .disconnect(DisconnectPacket(reasonCode: reason)), version: .v5_0))
             }
@@ -63,6 +64,15 @@ extension BrokerEngine {
         session.willGeneration = nextSerial()
         timers.schedule(.will(session.clientID), at: now + .seconds(Int64(min(delay, session.expiryInterval))),
                         generation: session.willGeneration)
+    }
+
+    /// Counts the endings that mean the client broke a limit the broker announced in CONNACK.
+    private func countViolation(_ reason: ReasonCode) {
+        switch reason {
+        case .receiveMaximumExceeded: counters.receiveMaximumExceeded += 1
+        case .packetTooLarge: counters.packetsTooLarge += 1
+        default: break
+        }
     }
 
     /// Discards `session` and everything in it. A pending will is published now, since the session it

@@ -17,6 +17,12 @@ public struct Expectations: Sendable, Hashable {
     public var closedByBroker: ConnectedExpectation?
     /// How many devices found their session again on a reconnect (CONNACK session present); nil ⇒ not checked.
     public var resumedSessions: ConnectedExpectation?
+    /// How many devices asked for a persistent session, came back within its expiry and found none (CONNACK
+    /// session present 0): the broker lost or ended it; nil ⇒ not checked.
+    public var lostSessions: ConnectedExpectation?
+    /// What becomes of the QoS ≥ 1 messages a `publish` step sends to a device with a persistent session while
+    /// it is offline; nil ⇒ not checked.
+    public var queuedDelivery: QueuedDeliveryExpectation?
     /// What the IoT Hub operator's `iothub` steps achieved; nil ⇒ not checked.
     public var iotHub: IoTHubExpectations?
 
@@ -25,7 +31,8 @@ public struct Expectations: Sendable, Hashable {
         connectedAtEnd: ConnectedExpectation? = nil, connect: ConnectOutcome? = nil,
         subscribe: SubscribeOutcome? = nil, retainedStatusMatches: Bool = false,
         closedByBroker: ConnectedExpectation? = nil, resumedSessions: ConnectedExpectation? = nil,
-        iotHub: IoTHubExpectations? = nil
+        iotHub: IoTHubExpectations? = nil, lostSessions: ConnectedExpectation? = nil,
+        queuedDelivery: QueuedDeliveryExpectation? = nil
     ) {
         self.wills = wills
         self.telemetry = telemetry
@@ -37,7 +44,16 @@ public struct Expectations: Sendable, Hashable {
         self.closedByBroker = closedByBroker
         self.resumedSessions = resumedSessions
         self.iotHub = iotHub
+        self.lostSessions = lostSessions
+        self.queuedDelivery = queuedDelivery
     }
+}
+
+/// `expect: queued-delivery:`.
+public enum QueuedDeliveryExpectation: String, Sendable, Hashable, CaseIterable {
+    /// Each message queued for an offline device arrives once, in the order sent, after it returns to its
+    /// session; none arrives when it returns to find its session gone (MQTT 5 §4.1, §4.6).
+    case complete
 }
 
 /// Whether a will is published after a given kind of ending.
@@ -120,7 +136,7 @@ public struct LatencyExpectation: Sendable, Hashable {
 
 /// A bound on a number of devices. For `connected-at-end`, the devices connected when the run ends: counted as
 /// the `stop` step begins (before it disconnects anyone), or after the last step when there is no `stop`; for
-/// `closed-by-broker` and `resumed-sessions`, the devices that had that happen at least once during the run.
+/// `closed-by-broker`, `resumed-sessions` and `lost-sessions`, the devices that had that happen at least once during the run.
 public enum ConnectedExpectation: Sendable, Hashable {
     case atLeast(Int)
     case atMost(Int)

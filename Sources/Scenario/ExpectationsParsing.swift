@@ -3,7 +3,7 @@ import Yams
 extension ScenarioParser {
     static let expectKeys = [
         "wills", "telemetry", "latency", "connected-at-end", "connect", "subscribe", "retained-status", "closed-by-broker",
-        "resumed-sessions", "iothub",
+        "resumed-sessions", "iothub", "lost-sessions", "queued-delivery",
     ]
 
     func expectationsSpec(_ node: Node) -> Expectations {
@@ -24,6 +24,10 @@ extension ScenarioParser {
         expectations.closedByBroker = reader["closed-by-broker"].flatMap { deviceCount($0, key: "closed-by-broker") }
         expectations.resumedSessions = reader["resumed-sessions"].flatMap { deviceCount($0, key: "resumed-sessions") }
         expectations.iotHub = reader["iothub"].flatMap(iotHubExpectations)
+        expectations.lostSessions = reader["lost-sessions"].flatMap { deviceCount($0, key: "lost-sessions") }
+        expectations.queuedDelivery = reader["queued-delivery"].flatMap {
+            diagnostics.choice($0, "queued-delivery", as: QueuedDeliveryExpectation.self)
+        }
         return expectations
     }
 

@@ -26,13 +26,19 @@ public enum ExpectationEvaluation {
         public var closedByBroker: [(device: String, detail: String)]
         /// Devices whose reconnect found their session (CONNACK session present), in device order.
         public var resumedSessions: [String]
+        /// Devices that came back to their persistent session within its expiry and found none, each with
+        /// that reconnect described, in device order.
+        public var lostSessions: [String]
+        /// One verdict per offline spell of a persistent-session device that had messages sent to it.
+        public var queuedDelivery: [QueuedDeliveryVerdict]
 
         public init(
             wills: [WillVerdict], statusChecks: [StatusCheck], telemetryTotal: TelemetryCounts,
             telemetryByDevice: [DeviceTelemetryCounts], latency: LatencyBook, connections: ConnectionStats,
             deviceCount: Int, neverConnected: [String], connackReasonCodes: [UInt8],
             devicesWithRefusedSubscriptions: [String], devicesWithSubscriptions: Int,
-            closedByBroker: [(device: String, detail: String)] = [], resumedSessions: [String] = []
+            closedByBroker: [(device: String, detail: String)] = [], resumedSessions: [String] = [],
+            lostSessions: [String] = [], queuedDelivery: [QueuedDeliveryVerdict] = []
         ) {
             self.wills = wills
             self.statusChecks = statusChecks
@@ -47,6 +53,8 @@ public enum ExpectationEvaluation {
             self.devicesWithSubscriptions = devicesWithSubscriptions
             self.closedByBroker = closedByBroker
             self.resumedSessions = resumedSessions
+            self.lostSessions = lostSessions
+            self.queuedDelivery = queuedDelivery
         }
     }
 
@@ -69,7 +77,36 @@ public enum ExpectationEvaluation {
                 "resumed-sessions", resumed, devices: facts.resumedSessions, what: "found their session on a reconnect",
                 deviceCount: facts.deviceCount))
         }
+        if let lost = expectations.lostSessions {
+            results.append(evaluateDeviceCount(
+                "lost-sessions", lost, devices: facts.lostSessions,
+                what: "came back within their session expiry and found no session", deviceCount: facts.deviceCount))
+        }
+        if let queued = expectations.queuedDelivery { results.append(evaluateQueuedDelivery(queued, facts.queuedDelivery)) }
         return results
+    }
+
+    // MARK: Sessions
+
+    private static func evaluateQueuedDelivery(
+        _ expectation: QueuedDeliveryExpectation, _ verdicts: [QueuedDeliveryVerdict]
+    ) -> ExpectationResult {
+        let failing = verdicts.filter(\.judgement.failed)
+        var counts: [QueuedDeliveryJudgement: Int] = [:]
+        for verdict in verdicts { counts[verdict.judgement, default: 0] += 1 }
+        let actual = QueuedDeliveryJudgement.allCases.compactMap { judgement in
+            counts[judgement].map { "\($0) \(judgement.rawValue)" }
+        }.joined(separator: ", ")
+        guard !verdicts.isEmpty else {
+            return ExpectationResult(
+                name: "queued-delivery", expected: expectation.rawValue, actual: "nothing queued", passed: false,
+                failure: "no QoS ≥ 1 message was sent to a device with a persistent session while it was offline")
+        }
+        return ExpectationResult(
+            name: "queued-delivery", expected: expectation.rawValue, actual: actual + " offline spell(s)",
+            passed: failing.isEmpty,
+            failure: failing.isEmpty ? "" : "\(failing.count) of \(verdicts.count) offline spells failed: "
+                + examples(failing.map { "\($0.device) \($0.judgement.rawValue): \($0.reason)" }))
     }
 
     // MARK: Wills

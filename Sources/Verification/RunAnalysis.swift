@@ -42,6 +42,8 @@ public enum RunAnalysis {
             .map(\.element)
         let cutoff = inputs.checkAt ?? RetainedStatusCheck.defaultCutoff(events)
         let rules = WillRules(plan)
+        var sessions: [String: PlannedSession] = [:]
+        for device in devices { sessions[device.clientID] = PlannedSession(device) }
 
         let wills = WillVerdicts.judge(events, rules: rules)
         var vocabulary: [String: StatusVocabulary] = [:]
@@ -83,7 +85,9 @@ public enum RunAnalysis {
             })).sorted(),
             devicesWithSubscriptions: devices.filter { !$0.subscribe.isEmpty }.count,
             closedByBroker: closedByBroker(devices: devices, events: events),
-            resumedSessions: resumedSessions(devices: devices, events: events)
+            resumedSessions: resumedSessions(devices: devices, events: events),
+            lostSessions: SessionVerdicts.lostSessions(events, sessions: sessions).map { "\($0.device) (\($0.detail))" },
+            queuedDelivery: SessionVerdicts.queuedDelivery(events, sessions: sessions)
         )
 
         let cloud = CloudAnalysis.section(events)

@@ -170,7 +170,7 @@ public enum WillVerdicts {
         return replay
     }
 
-    private static func endingKind(of fault: FaultKind) -> EndingKind? {
+    static func endingKind(of fault: FaultKind) -> EndingKind? {
         switch fault {
         case .abrupt: .abrupt
         case .silent: .silent

@@ -67,6 +67,13 @@ public enum RunEventKind: Codable, Sendable, Hashable {
     case telemetrySummary(sent: UInt64, acked: UInt64, lastSequence: UInt64)
     /// Last event of a ledger that was closed properly.
     case runEnded(reason: RunEndReason)
+    /// A device reconnected carrying a persistent session: `resent` publishes went out again (DUP, or PUBREL
+    /// past PUBREC) because the broker kept the session; `abandoned` telemetry messages the session had in
+    /// flight were discarded with it because the broker did not (CONNACK session present 0).
+    case sessionCarried(resent: Int, abandoned: Int)
+    /// The device's MQTT client refused to send a publish (over the broker's Maximum Packet Size, a QoS or
+    /// retain the broker does not offer, …): the firmware's publish() fails and the message is gone.
+    case publishRefused(topic: String, reason: String)
 }
 
 /// Where a connection attempt failed.

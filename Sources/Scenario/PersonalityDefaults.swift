@@ -60,8 +60,9 @@ extension Personality {
                 // M2Mqtt MqttClient.cs: Connect() is SendReceive with MqttSettings.DefaultTimeout (30 000 ms); Ping() waits
                 // the keep-alive period for PINGRESP, then closes. SUBSCRIBE and QoS 1/2 PUBLISH are resent on the same
                 // connection AttemptsOnRetry (3) times DelayOnRetry apart (10 000 000 "ticks, equivalent of 1 second"),
-                // then given up: 3 s.
-                timeouts: DeviceTimeouts(connAck: .seconds(30), subAck: .seconds(3), publishAck: .seconds(3),
+                // then dropped with the connection kept. A missed acknowledgement ends the connection here, so the
+                // wait is DefaultTimeout's 30 s: a 3 s bound would cut connections M2Mqtt keeps.
+                timeouts: DeviceTimeouts(connAck: .seconds(30), subAck: .seconds(30), publishAck: .seconds(30),
                                          pingResp: .seconds(60)))
         case .custom:
             // No library: MQTT 5 and the backoff a well-behaved client should use.

@@ -13,7 +13,7 @@ final class GroupTimeoutsParsingTests: XCTestCase {
         XCTAssertEqual(try timeouts("esp-mqtt"), DeviceTimeouts(
             connAck: .seconds(10), subAck: .seconds(30), publishAck: .seconds(30), pingResp: .seconds(60)))
         XCTAssertEqual(try timeouts("nanoframework"), DeviceTimeouts(
-            connAck: .seconds(30), subAck: .seconds(3), publishAck: .seconds(3), pingResp: .seconds(60)))
+            connAck: .seconds(30), subAck: .seconds(30), publishAck: .seconds(30), pingResp: .seconds(60)))
         XCTAssertEqual(try timeouts("custom"), DeviceTimeouts(
             connAck: .seconds(30), subAck: .seconds(30), publishAck: .seconds(30), pingResp: .seconds(30)))
         XCTAssertEqual(try timeouts(nil), Personality.custom.defaults.timeouts, "custom is the default personality")

@@ -79,11 +79,12 @@ public struct FleetConnections: DeviceLinkFactory, Sendable {
     }
 
     func open(
-        device: DevicePlan, configuration: MQTTConnectionConfiguration, certificateFault: CertFaultKind?,
-        shape: LinkShape, on eventLoop: any EventLoop, delegate: any DeviceLinkDelegate
+        device: DevicePlan, configuration: MQTTConnectionConfiguration, session: DeviceSession?,
+        certificateFault: CertFaultKind?, shape: LinkShape, on eventLoop: any EventLoop,
+        delegate: any DeviceLinkDelegate
     ) -> any DeviceLink {
         let link = MQTTDeviceLink(
-            configuration: configuration, eventLoop: eventLoop, delegate: delegate,
+            configuration: configuration, session: session, eventLoop: eventLoop, delegate: delegate,
             shaper: LinkShapingHandler(shape: shape,
                                        random: SeededGenerator(seed: seed, stream: UInt64(device.ordinal) | 1 << 40)))
         let endpoint = MQTTEndpoint(host: host, port: port, localAddress: sources.address(forDevice: device.ordinal),

@@ -19,17 +19,27 @@ final class MQTTDeviceLink: MQTTConnectionDelegate, DeviceLink {
     private var wasConnected = false
     private var reported = false
     private var endRequestedBeforeActive: MQTTEnding?
-    /// QoS 1/2 telemetry publishes awaiting PUBACK/PUBCOMP.
-    /// QoS 1/2 telemetry awaiting its acknowledgement, with when it was handed to the connection.
-    private var telemetryInFlight: [MQTTRequestID: NIODeadline] = [:]
+    /// Set while a graceful end waits for the publishes in flight.
+    private var drainBound: Scheduled<Void>?
+    /// QoS 1/2 telemetry awaiting its acknowledgement, with when it was first handed to a connection.
+    private var telemetryInFlight: [MQTTRequestID: NIODeadline]
+    /// What the previous connection left, handed back if this one never starts.
+    private let carried: DeviceSession?
+    /// Publishes the carried session had in flight, resent if the broker kept the session.
+    private let carriedInFlight: Int
+    private var abandonedTelemetry = 0
     private var subscribeCallbacks: [MQTTRequestID: ([ReasonCode]) -> Void] = [:]
 
-    init(configuration: MQTTConnectionConfiguration, eventLoop: any EventLoop, delegate: any DeviceLinkDelegate,
-         shaper: LinkShapingHandler) {
+    /// `session`: what the device's previous connection left, when its session outlives connections.
+    init(configuration: MQTTConnectionConfiguration, session: DeviceSession? = nil, eventLoop: any EventLoop,
+         delegate: any DeviceLinkDelegate, shaper: LinkShapingHandler) {
         self.shaper = shaper
         self.eventLoop = eventLoop
         self.delegate = delegate
-        handler = MQTTConnectionHandler(configuration: configuration, delegate: self)
+        carried = session
+        telemetryInFlight = session?.telemetrySentAt ?? [:]
+        carriedInFlight = session?.inFlightCount ?? 0
+        handler = MQTTConnectionHandler(configuration: configuration, session: session?.client, delegate: self)
     }
 
     /// Connects through `MQTTConnector`; its failures reach us as `didClose` before CONNACK.
@@ -49,6 +59,7 @@ final class MQTTDeviceLink: MQTTConnectionDelegate, DeviceLink {
 
     /// The connection could not even be attempted (e.g. the TLS identity did not load).
     func failBeforeConnecting(_ error: MQTTClientError) {
+        if !reported { delegate.linkKept(carried) }
         report(failure: Self.stage(of: error), error)
     }
 
@@ -62,8 +73,17 @@ final class MQTTDeviceLink: MQTTConnectionDelegate, DeviceLink {
     // MARK: DeviceLink
 
     func publish(_ message: MQTTMessage, telemetry: Bool) {
-        // A publish the client refuses (not connected, too large) is simply not acknowledged.
-        guard let request = try? handler.publish(message), telemetry else { return }
+        let request: MQTTRequestID?
+        do {
+            request = try handler.publish(message)
+        } catch .notConnected {
+            // Between a drop and its close callback: firmware's publish() returns false and the message is gone.
+            return
+        } catch {
+            delegate.linkRefusedPublish(topic: message.topic, error: error)
+            return
+        }
+        guard let request, telemetry else { return }
         telemetryInFlight[request] = .now()
     }
 
@@ -75,13 +95,28 @@ final class MQTTDeviceLink: MQTTConnectionDelegate, DeviceLink {
         }
     }
 
-    func end(_ ending: MQTTEnding) {
+    func end(_ ending: MQTTEnding, drain: Bool) {
         guard active else {
             endRequestedBeforeActive = ending
             return
         }
-        handler.close(ending)
+        guard drain, ending == .graceful, publishesOutstanding > 0 else {
+            drainBound?.cancel()
+            drainBound = nil
+            handler.close(ending)
+            return
+        }
+        guard drainBound == nil else { return }
+        drainBound = eventLoop.assumeIsolatedUnsafeUnchecked().scheduleTask(in: Self.drainLimit) {
+            self.drainBound = nil
+            self.handler.close(.graceful)
+        }
     }
+
+    /// How long a draining end waits for acknowledgements: within the fleet's stop grace.
+    static let drainLimit = TimeAmount.seconds(2)
+
+    private var publishesOutstanding: Int { handler.publishesInFlight + handler.queuedPublishCount }
 
     func shape(_ shape: LinkShape) {
         if !shaperInstalled && shape.isUnshaped { return }
@@ -93,7 +128,9 @@ final class MQTTDeviceLink: MQTTConnectionDelegate, DeviceLink {
 
     func connection(_ connection: MQTTConnectionHandler, didConnect info: MQTTConnAckInfo) {
         wasConnected = true
-        delegate.linkConnected(info: info, timings: connection.timings)
+        delegate.linkConnected(info: info, timings: connection.timings,
+                               outlivesConnection: connection.configuration.sessionOutlivesConnection,
+                               resent: info.sessionPresent ? carriedInFlight : 0, abandoned: abandonedTelemetry)
     }
 
     func connection(_ connection: MQTTConnectionHandler, didReceive publish: PublishPacket) {
@@ -103,15 +140,29 @@ final class MQTTDeviceLink: MQTTConnectionDelegate, DeviceLink {
     func connection(_ connection: MQTTConnectionHandler, didComplete request: MQTTRequestID,
                     result: Result<MQTTRequestOutcome, MQTTClientError>) {
         if let sent = telemetryInFlight.removeValue(forKey: request) {
+            if case .failure(.sessionNotResumed) = result { abandonedTelemetry += 1 }
             if case .success(.published(let code)) = result, !code.isFailure {
                 delegate.linkAcknowledgedTelemetry(latencyNs: UInt64(max((NIODeadline.now() - sent).nanoseconds, 0)))
             }
         } else if let callback = subscribeCallbacks.removeValue(forKey: request) {
             if case .success(.subscribed(let codes)) = result { callback(codes) } else { callback([]) }
         }
+        if drainBound != nil, publishesOutstanding == 0 {
+            drainBound?.cancel()
+            drainBound = nil
+            handler.close(.graceful)
+        }
     }
 
     func connection(_ connection: MQTTConnectionHandler, didClose reason: MQTTCloseReason) {
+        drainBound?.cancel()
+        drainBound = nil
+        if !reported {
+            delegate.linkKept(connection.sessionAfterClose.map { client in
+                let pending = Set(client.pendingRequests)
+                return DeviceSession(client: client, telemetrySentAt: telemetryInFlight.filter { pending.contains($0.key) })
+            })
+        }
         if wasConnected {
             guard !reported else { return }
             reported = true

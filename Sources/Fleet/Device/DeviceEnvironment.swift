@@ -10,6 +10,7 @@ protocol DeviceLinkFactory: Sendable {
     func open(
         device: DevicePlan,
         configuration: MQTTConnectionConfiguration,
+        session: DeviceSession?,
         certificateFault: CertFaultKind?,
         shape: LinkShape,
         on eventLoop: any EventLoop,
@@ -32,15 +33,12 @@ final class DeviceEnvironment {
         histogram.autoResize = true
         return histogram
     }()
-    let connectTimeout: Duration
 
-    init(eventLoop: any EventLoop, sink: any RunEventSink, clock: RunClock, links: any DeviceLinkFactory,
-         connectTimeout: Duration) {
+    init(eventLoop: any EventLoop, sink: any RunEventSink, clock: RunClock, links: any DeviceLinkFactory) {
         self.eventLoop = eventLoop
         self.sink = sink
         self.clock = clock
         self.links = links
-        self.connectTimeout = connectTimeout
     }
 
     func record(_ device: String?, _ kind: RunEventKind) {

@@ -11,17 +11,30 @@ protocol DeviceLink: AnyObject {
     func publish(_ message: MQTTMessage, telemetry: Bool)
     /// Subscribes; `completed` receives the reason code per filter (empty on failure).
     func subscribe(_ subscriptions: [Subscription], completed: @escaping ([ReasonCode]) -> Void)
-    func end(_ ending: MQTTEnding)
+    /// Ends the connection. `drain`: a graceful end waits (boundedly) for the publishes in flight to
+    /// complete first, as a firmware that shuts down cleanly does, so the run's stop loses nothing itself.
+    func end(_ ending: MQTTEnding, drain: Bool)
     /// Shapes this connection's socket from now on.
     func shape(_ shape: LinkShape)
 }
 
 /// How a link reports to its device.
 protocol DeviceLinkDelegate: AnyObject {
-    func linkConnected(info: MQTTConnAckInfo, timings: MQTTPhaseTimings)
+    /// `resent`: publishes of the carried session sent again (DUP or PUBREL) because the broker kept it;
+    /// `abandoned`: telemetry the session had in flight, discarded because the broker did not.
+    /// `outlivesConnection`: the session this connection holds survives it (see
+    /// `MQTTConnectionConfiguration.sessionOutlivesConnection`).
+    func linkConnected(
+        info: MQTTConnAckInfo, timings: MQTTPhaseTimings, outlivesConnection: Bool, resent: Int, abandoned: Int)
     func linkFailed(stage: ConnectStage, error: MQTTClientError)
     /// The connection ended after CONNACK (or was ended on purpose).
     func linkClosed(_ reason: MQTTCloseReason)
+    /// Called once the connection is gone, before `linkClosed`/`linkFailed`, with what the session carries
+    /// to the next connection (nil: the session ends with this one).
+    func linkKept(_ session: DeviceSession?)
+    /// The client refused a publish before sending it (over the broker's Maximum Packet Size, QoS or retain
+    /// not available, …): a run-time error of the scenario, counted rather than silently dropped.
+    func linkRefusedPublish(topic: String, error: MQTTClientError)
     /// A telemetry publish was acknowledged with a success code (PUBACK, or PUBCOMP at QoS 2),
     /// `latencyNs` after it was handed to the connection.
     func linkAcknowledgedTelemetry(latencyNs: UInt64)

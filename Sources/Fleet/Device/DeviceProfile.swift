@@ -56,7 +56,7 @@ final class DeviceProfile: Sendable {
     }
 
     /// The CONNECT a device of this group sends: client ID, keep-alive, session, credentials, will.
-    func connectionConfiguration(for device: DevicePlan, connectTimeout: Duration) -> MQTTConnectionConfiguration {
+    func connectionConfiguration(for device: DevicePlan) -> MQTTConnectionConfiguration {
         var username: String?
         var password: ByteBuffer?
         switch device.credentials {
@@ -68,7 +68,7 @@ final class DeviceProfile: Sendable {
         case .none:
             break
         }
-        return MQTTConnectionConfiguration(
+        var configuration = MQTTConnectionConfiguration(
             version: version,
             clientIdentifier: device.clientID,
             cleanStart: device.cleanStart,
@@ -77,9 +77,14 @@ final class DeviceProfile: Sendable {
             username: username,
             password: password,
             will: device.will.map(willPacket),
-            maximumPacketSize: version == .v5_0 ? UInt32(clamping: device.maxPacketSize) : nil,
-            connAckTimeout: TimeAmount(connectTimeout)
+            maximumPacketSize: version == .v5_0 ? UInt32(clamping: device.maxPacketSize) : nil
         )
+        // Every wait is bounded by the library's own timeouts (or the group's `timeouts:`).
+        configuration.connAckTimeout = TimeAmount(group.timeouts.connAck)
+        configuration.pingTimeout = TimeAmount(group.timeouts.pingResp)
+        configuration.subAckTimeout = TimeAmount(group.timeouts.subAck)
+        configuration.publishAckTimeout = TimeAmount(group.timeouts.publishAck)
+        return configuration
     }
 
     private func willPacket(_ will: DeviceWill) -> Will {

@@ -33,6 +33,16 @@ final class VirtualDevice {
     private var negotiatedKeepAlive: UInt16?
     /// Why the current connection is being closed by us, so its close is logged as that cause.
     private var endingInProgress: MQTTEnding?
+    /// What the persistent session carries to the next connection (nil while a connection holds it, or
+    /// when the session ends with each connection).
+    private var session: DeviceSession?
+    /// A connection of this run was accepted with a session that outlives it, so the device holds session
+    /// state the broker may resume. Until then it asks for a clean start: a client without session state
+    /// must not take over one the broker kept from an earlier run (MQTT 5 [MQTT-3.2.2-4]), whose packet
+    /// identifiers would swallow its new QoS 2 publishes.
+    private var holdsSessionState = false
+    /// A refused publish is logged once per connection; the rest are only counted.
+    private var refusalLoggedForGeneration = 0
     /// An impostor with this device's client ID is running (a `duplicate-client-id` step).
     var impostorActive = false
     private(set) var sent: UInt64 = 0
@@ -208,16 +218,19 @@ final class VirtualDevice {
         if let previous = link {
             // A device coming back while its old connection is still open (silent): that socket is dead to it.
             endingInProgress = .abrupt
-            previous.end(.abrupt)
+            previous.end(.abrupt, drain: false)
             detachLink()
         }
         record(.connecting(attempt: attempt))
         endingInProgress = nil
         if !isImpostor { environment.counters.openLinks += 1 }
-        let configuration = profile.connectionConfiguration(for: plan, connectTimeout: environment.connectTimeout)
+        var configuration = profile.connectionConfiguration(for: plan)
+        if case .device = role, !holdsSessionState { configuration.cleanStart = true }
         linkGeneration += 1
-        link = environment.links.open(device: plan, configuration: configuration, certificateFault: certificateFault,
-                                      shape: shape, on: environment.eventLoop,
+        let carried = session
+        session = nil
+        link = environment.links.open(device: plan, configuration: configuration, session: carried,
+                                      certificateFault: certificateFault, shape: shape, on: environment.eventLoop,
                                       delegate: LinkCallbacks(device: self, generation: linkGeneration))
     }
 
@@ -225,7 +238,7 @@ final class VirtualDevice {
         guard let link else { return }
         let mqttEnding = Self.mqttEnding(ending)
         endingInProgress = mqttEnding
-        link.end(mqttEnding)
+        link.end(mqttEnding, drain: firmware.phase == .stopped)
     }
 
     private func detachLink() {
@@ -327,8 +340,26 @@ final class VirtualDevice {
             return device
         }
 
-        func linkConnected(info: MQTTConnAckInfo, timings: MQTTPhaseTimings) {
-            current?.linkConnected(info: info, timings: timings)
+        func linkConnected(
+            info: MQTTConnAckInfo, timings: MQTTPhaseTimings, outlivesConnection: Bool, resent: Int, abandoned: Int
+        ) {
+            guard let device = current else { return }
+            if resent > 0 || abandoned > 0 { device.record(.sessionCarried(resent: resent, abandoned: abandoned)) }
+            device.linkConnected(info: info, timings: timings, outlivesConnection: outlivesConnection)
+        }
+
+        /// Only the current connection's session is carried on: a connection already replaced (a silent one
+        /// the device gave up on) takes what it still had in flight with it, as the firmware's would.
+        func linkKept(_ session: DeviceSession?) {
+            guard let device = current else { return }
+            device.session = session
+        }
+
+        func linkRefusedPublish(topic: String, error: MQTTClientError) {
+            guard let device, device.linkGeneration == generation else { return }
+            guard device.refusalLoggedForGeneration != generation else { return }
+            device.refusalLoggedForGeneration = generation
+            device.record(.publishRefused(topic: topic, reason: error.description))
         }
 
         func linkFailed(stage: ConnectStage, error: MQTTClientError) {
@@ -368,7 +399,8 @@ final class VirtualDevice {
         return last &+ (idle / interval) * interval
     }
 
-    private func linkConnected(info: MQTTConnAckInfo, timings: MQTTPhaseTimings) {
+    private func linkConnected(info: MQTTConnAckInfo, timings: MQTTPhaseTimings, outlivesConnection: Bool) {
+        holdsSessionState = outlivesConnection
         negotiatedKeepAlive = info.keepAliveSeconds
         lastPacketAt = environment.clock.now()
         record(.connected(

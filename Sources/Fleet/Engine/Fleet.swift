@@ -47,8 +47,7 @@ public final class Fleet: TimelineTarget, Sendable {
         for (shardIndex, loop) in loops.enumerated() {
             let mine = stride(from: shardIndex, to: owned.count, by: loops.count).map { owned[$0] }
             let built = try loop.submit {
-                let environment = DeviceEnvironment(eventLoop: loop, sink: sink, clock: clock, links: links,
-                                                    connectTimeout: plan.broker.connectTimeout)
+                let environment = DeviceEnvironment(eventLoop: loop, sink: sink, clock: clock, links: links)
                 let shard = DeviceShard(environment: environment, seed: plan.seed)
                 shard.devices = mine.map {
                     VirtualDevice(plan: $0, profile: profiles[$0.group]!, environment: environment, seed: plan.seed)

@@ -53,10 +53,12 @@ final class FleetController: DeviceLinkDelegate {
     }
 
     func stop() {
-        link?.end(.graceful)
+        link?.end(.graceful, drain: true)
     }
 
-    func linkConnected(info: MQTTConnAckInfo, timings: MQTTPhaseTimings) {
+    func linkConnected(
+        info: MQTTConnAckInfo, timings: MQTTPhaseTimings, outlivesConnection: Bool, resent: Int, abandoned: Int
+    ) {
         connected = true
         let pending = waiting
         waiting.removeAll()
@@ -77,6 +79,14 @@ final class FleetController: DeviceLinkDelegate {
     }
 
     func linkAcknowledgedTelemetry(latencyNs: UInt64) {}
+
+    /// The controller's session is clean: nothing to carry.
+    func linkKept(_ session: DeviceSession?) {}
+
+    func linkRefusedPublish(topic: String, error: MQTTClientError) {
+        sink.record(RunEvent(at: clock.now(), kind: .publishRefused(
+            topic: topic, reason: "controller \(clientID): \(error)")))
+    }
 
     func linkReceived(_ message: PublishPacket) {}
 }

@@ -20,7 +20,11 @@ public struct MQTTConnectionConfiguration: Sendable, Hashable {
     public var receiveMaximum: UInt16?
     /// Largest packet we accept. Announced in MQTT 5 CONNECT when set; larger inbound packets are a
     /// protocol violation. `nil`: MQTT's own maximum, nothing announced.
+    /// Enforced for MQTT 3.1.1 too (a firmware's buffer does not depend on the version), where nothing
+    /// announces it, so the broker cannot know; `oversizedInbound` says what happens then.
     public var maximumPacketSize: UInt32?
+    /// What a packet larger than `inboundPacketSizeLimit` does to the connection (the firmware's choice).
+    public var oversizedInbound: OversizedPacketHandling
     /// MQTT 5 Topic Alias Maximum we announce for inbound publishes (0: none).
     public var topicAliasMaximum: UInt16
     /// Use outbound topic aliases (MQTT 5), never more than the server's Topic Alias Maximum.
@@ -53,7 +57,8 @@ public struct MQTTConnectionConfiguration: Sendable, Hashable {
         connAckTimeout: TimeAmount = .seconds(10),
         pingTimeout: TimeAmount? = nil,
         subAckTimeout: TimeAmount = .seconds(30),
-        publishAckTimeout: TimeAmount = .seconds(30)
+        publishAckTimeout: TimeAmount = .seconds(30),
+        oversizedInbound: OversizedPacketHandling = .closeConnection
     ) {
         self.version = version
         self.clientIdentifier = clientIdentifier
@@ -72,6 +77,7 @@ public struct MQTTConnectionConfiguration: Sendable, Hashable {
         self.pingTimeout = pingTimeout
         self.subAckTimeout = subAckTimeout
         self.publishAckTimeout = publishAckTimeout
+        self.oversizedInbound = oversizedInbound
     }
 
     /// Whether the session outlives this connection, so the client keeps its in-flight publishes for the
@@ -83,7 +89,7 @@ public struct MQTTConnectionConfiguration: Sendable, Hashable {
         }
     }
 
-    /// The largest inbound packet the frame decoder accepts.
+    /// The largest inbound packet the frame decoder accepts, whatever the protocol version.
     public var inboundPacketSizeLimit: Int {
         maximumPacketSize.map(Int.init) ?? MQTTConnectionConfiguration.protocolMaximumPacketSize
     }

@@ -24,11 +24,18 @@ public struct MQTTEndpoint: Sendable, Hashable, CustomStringConvertible {
 
 /// Opens the TCP (and TLS) connection for an `MQTTConnectionHandler` with a bootstrap tuned for
 /// many small connections: TCP_NODELAY, small adaptive receive buffers, a connect timeout, an
-/// optional source address, and a TLS context built once and shared.
+/// optional source address, and a TLS context built once and shared. Memory per connection stays
+/// bounded whatever the peer sends: oversized packets are never buffered whole (`MQTTFrameDecoder`)
+/// and reading stops while our writes are not draining (`writeBufferWaterMark`).
 public enum MQTTConnector {
     /// Smallest, first and largest receive buffer: MQTT device traffic is a few hundred bytes at a
     /// time, and tens of thousands of connections must not each hold a large buffer.
     public static let receiveBufferSizes = (minimum: 64, initial: 512, maximum: 64 * 1024)
+
+    /// Unsent bytes above which a connection stops reading (`BackPressureHandler`) until they fall below
+    /// the low mark: a broker that floods QoS 1 PUBLISH and never reads our PUBACKs fills its own socket,
+    /// not our memory. A device's own packets are small, so in normal traffic it never gets there.
+    public static let writeBufferWaterMark = ChannelOptions.Types.WriteBufferWaterMark(low: 16 * 1024, high: 32 * 1024)
 
     /// Connects `handler` to `endpoint` on `eventLoop`. Must be called on `eventLoop` (the handler and
     /// its delegate live there). The future fails with an `MQTTClientError` when TCP does not come
@@ -44,11 +51,13 @@ public enum MQTTConnector {
         handler.trustedCAFiles = tls?.caFiles ?? []
         let boundHandler = NIOLoopBound(handler, eventLoop: eventLoop)
         let maximumPacketSize = handler.configuration.inboundPacketSizeLimit
+        let oversized = handler.configuration.oversizedInbound
         let serverHostname = tls.flatMap { sniName(serverName: $0.serverName, host: endpoint.host) }
 
         var bootstrap = ClientBootstrap(group: eventLoop)
             .connectTimeout(endpoint.connectTimeout)
             .channelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
+            .channelOption(ChannelOptions.writeBufferWaterMark, value: writeBufferWaterMark)
             .channelOption(
                 ChannelOptions.recvAllocator,
                 value: AdaptiveRecvByteBufferAllocator(
@@ -58,10 +67,12 @@ public enum MQTTConnector {
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     let pipeline = channel.pipeline.syncOperations
+                    try pipeline.addHandler(BackPressureHandler())
                     if let tls {
                         try pipeline.addHandler(NIOSSLClientHandler(context: tls.sslContext, serverHostname: serverHostname))
                     }
-                    try pipeline.addHandler(ByteToMessageHandler(MQTTFrameDecoder(maximumPacketSize: maximumPacketSize)))
+                    try pipeline.addHandler(ByteToMessageHandler(
+                        MQTTFrameDecoder(maximumPacketSize: maximumPacketSize, oversized: oversized)))
                     try pipeline.addHandler(boundHandler.value)
                 }
             }

@@ -78,3 +78,35 @@ extension Personality {
         }
     }
 }
+
+extension Personality {
+    /// What the library does with an inbound packet larger than its buffer (MQTT 3.1.1 and 5 alike).
+    /// Scenarios/README.md tables it with the sources.
+    public var oversizedPacketAction: OversizedPacketAction {
+        switch self {
+        case .pubsubclient:
+            // PubSubClient.cpp readPacket(): reads every byte the remaining length announces, keeps only the first
+            // bufferSize, then returns length 0 ("This will cause the packet to be ignored"): no callback, no
+            // PUBACK, the connection stays.
+            .discard
+        case .espMqtt:
+            // mqtt_client.c mqtt_message_receive(): a PUBLISH over buffer_size is read a buffer at a time and
+            // deliver_publish() posts one MQTT_EVENT_DATA per chunk (current_data_offset, total_data_len), then
+            // PUBACKs; if its fixed header, topic and packet identifier do not fit the buffer, or any other packet is
+            // over it, "message is too big, insufficient buffer size" aborts the connection. Modelled as the first
+            // chunk delivered as the message (the one event that carries the topic) and the rest read past: what the
+            // broker sees is exact, and the device never holds more than its buffer.
+            .truncatePublish
+        case .nanoframework:
+            // M2Mqtt MqttMsgPublish.Parse(): `new byte[remainingLength]` for whatever the broker announces, no limit
+            // of its own. A packet the device cannot hold fails that allocation; ReceiveThread's catch closes only on
+            // socket errors, so the library reads on from inside the packet and the stream is lost. Closing is the
+            // nearest well-defined outcome (the default buffer is MQTT's maximum, so only a group's max-packet-size
+            // makes it happen).
+            .closeConnection
+        case .custom:
+            // MQTT 5.0 §3.1.2.11.4: a packet over the client's Maximum Packet Size is a protocol error (0x95).
+            .closeConnection
+        }
+    }
+}

@@ -26,6 +26,8 @@ public struct DeviceGroupPlan: Sendable, Hashable {
     public var maxPacketSize: Int
     /// How long a device waits for each acknowledgement before it gives the connection up and retries.
     public var timeouts: DeviceTimeouts
+    /// MQTT 5: publish with topic aliases, as many as the broker's Topic Alias Maximum allows (`topic-aliases`).
+    public var topicAliases = false
     /// Where the group is declared, for messages about it.
     public var location: SourceLocation
 

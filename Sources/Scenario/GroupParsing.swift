@@ -21,7 +21,7 @@ extension ScenarioParser {
     static let groupKeys = [
         "name", "count", "client-id", "personality", "protocol", "keepalive", "clean-start", "session-expiry",
         "credentials", "telemetry", "subscribe", "respond", "will", "birth", "retry", "boot-delay", "max-packet-size",
-        "timeouts",
+        "timeouts", "topic-aliases",
     ]
     static let defaultTelemetryPayload = #"{"ClientID":"{clientId}","Sequence":{sequence}}"#
 
@@ -96,12 +96,17 @@ extension ScenarioParser {
             diagnostics.integer($0, "max-packet-size", in: 16...268_435_455)
         } ?? defaults.maxPacketSize
         let timeouts = deviceTimeouts(group["timeouts"], defaults: defaults.timeouts(keepAlive: keepAlive))
-        let plan = DeviceGroupPlan(
+        let topicAliases = group["topic-aliases"].flatMap { node -> Bool? in
+            requireV5(v5, node, "topic-aliases", group: name)
+            return diagnostics.boolean(node, "topic-aliases")
+        } ?? false
+        var plan = DeviceGroupPlan(
             name: name, count: count, clientIDPattern: clientIDPattern, personality: personality,
             protocolVersion: version, keepAlive: keepAlive, cleanStart: cleanStart, sessionExpiry: sessionExpiry,
             credentials: credentials, telemetry: telemetry, subscribe: subscribe, will: will, birth: birth,
             retry: retry, bootDelay: bootDelay, maxPacketSize: maxPacketSize, location: location, respond: respond,
             timeouts: timeouts)
+        plan.topicAliases = topicAliases
         if case .certificates(let directory, _) = credentials, options.checkCertificateFiles,
            fileExists(directory, directory: true) {
             let missing = IdentityFileCheck.missingFiles(

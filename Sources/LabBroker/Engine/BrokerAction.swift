@@ -49,6 +49,9 @@ public struct BrokerStatistics: Sendable, Hashable {
     public var receiveMaximumExceeded = 0
     /// Packets larger than the Maximum Packet Size (the connection closed, 0x95 on MQTT 5), CONNECT included.
     public var packetsTooLarge = 0
+    /// Inbound PUBLISHes that named their topic by a topic alias alone (empty topic), so a test can see
+    /// that a client used the aliases it was allowed.
+    public var publishesByTopicAlias = 0
 
     public init() {}
 }

@@ -29,6 +29,7 @@ extension BrokerEngine {
                         return endConnection(connection, .brokerDisconnect(.protocolError), now: now, into: &actions)
                     }
                     topic = known
+                    counters.publishesByTopicAlias += 1
                 } else {
                     connection.inboundAliases[alias] = topic
                 }

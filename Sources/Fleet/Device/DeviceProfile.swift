@@ -77,13 +77,16 @@ final class DeviceProfile: Sendable {
             username: username,
             password: password,
             will: device.will.map(willPacket),
-            maximumPacketSize: version == .v5_0 ? UInt32(clamping: device.maxPacketSize) : nil
+            // The library's buffer holds on 3.1.1 too; only MQTT 5 CONNECT announces it.
+            maximumPacketSize: UInt32(clamping: device.maxPacketSize),
+            oversizedInbound: OversizedPacketHandling(device.personality.oversizedPacketAction)
         )
         // Every wait is bounded by the library's own timeouts (or the group's `timeouts:`).
         configuration.connAckTimeout = TimeAmount(group.timeouts.connAck)
         configuration.pingTimeout = TimeAmount(group.timeouts.pingResp)
         configuration.subAckTimeout = TimeAmount(group.timeouts.subAck)
         configuration.publishAckTimeout = TimeAmount(group.timeouts.publishAck)
+        configuration.useTopicAliases = group.topicAliases
         return configuration
     }
 
@@ -96,6 +99,16 @@ final class DeviceProfile: Sendable {
         }
         return Will(topic: will.topic, payload: ByteBuffer(string: will.payload), qos: QoS(clamping: will.qos),
                     retain: will.retain, properties: properties)
+    }
+}
+
+extension OversizedPacketHandling {
+    init(_ action: OversizedPacketAction) {
+        switch action {
+        case .discard: self = .discard
+        case .closeConnection: self = .closeConnection
+        case .truncatePublish: self = .truncatePublish
+        }
     }
 }
 

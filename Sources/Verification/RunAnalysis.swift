@@ -44,6 +44,7 @@ public enum RunAnalysis {
         let rules = WillRules(plan)
         var sessions: [String: PlannedSession] = [:]
         for device in devices { sessions[device.clientID] = PlannedSession(device) }
+        let lost = Dictionary(uniqueKeysWithValues: SessionVerdicts.lostSessions(events, sessions: sessions))
 
         let wills = WillVerdicts.judge(events, rules: rules)
         var vocabulary: [String: StatusVocabulary] = [:]
@@ -86,7 +87,7 @@ public enum RunAnalysis {
             devicesWithSubscriptions: devices.filter { !$0.subscribe.isEmpty }.count,
             closedByBroker: closedByBroker(devices: devices, events: events),
             resumedSessions: resumedSessions(devices: devices, events: events),
-            lostSessions: SessionVerdicts.lostSessions(events, sessions: sessions).map { "\($0.device) (\($0.detail))" },
+            lostSessions: devices.compactMap { device in lost[device.clientID].map { "\(device.clientID) (\($0))" } },
             queuedDelivery: SessionVerdicts.queuedDelivery(events, sessions: sessions)
         )
 

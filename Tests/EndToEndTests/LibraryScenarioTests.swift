@@ -21,6 +21,8 @@ final class LibraryScenarioTests: XCTestCase {
         "lwt-abrupt-disconnect", "lwt-keepalive-expiry", "lwt-topic-not-authorized", "missing-intermediate-in-chain",
         "mixed-firmware-fleet", "quickstart", "reconnect-storm-no-backoff", "subscribe-not-authorized",
         "throttled-cellular-link",
+        // Their tests are in LibraryScenarioTests+Sessions.swift.
+        "persistent-session-resume", "qos2-exactly-once-across-reconnects",
     ]
     /// The files played on the lab profile they name (their tests are in `LibraryScenarioTests+ProfileRules.swift`).
     static let profileRules = [
@@ -30,6 +32,8 @@ final class LibraryScenarioTests: XCTestCase {
         "iothub-qos2-closes-connection",
         // Its test is IoTHubScenarioTests (one process and a split run).
         "iothub-twin-and-methods",
+        // On Scenarios/profiles/constrained.yaml; its test is in LibraryScenarioTests+Sessions.swift.
+        "receive-maximum-respected",
     ]
 
     func testEveryLibraryFileHasItsTest() throws {

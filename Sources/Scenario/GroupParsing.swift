@@ -107,6 +107,7 @@ extension ScenarioParser {
             retry: retry, bootDelay: bootDelay, maxPacketSize: maxPacketSize, location: location, respond: respond,
             timeouts: timeouts)
         plan.topicAliases = topicAliases
+        refuseMessagesOverBuffer(plan, group: group)
         if case .certificates(let directory, _) = credentials, options.checkCertificateFiles,
            fileExists(directory, directory: true) {
             let missing = IdentityFileCheck.missingFiles(
@@ -117,6 +118,32 @@ extension ScenarioParser {
             }
         }
         return plan
+    }
+
+    /// A message the device's own buffer can never hold is certain to fail at every send: say so now, naming
+    /// the message and its smallest size. (A broker's limit is not checked here: seeing what the broker does
+    /// with an oversized packet is a scenario of its own.)
+    private func refuseMessagesOverBuffer(_ plan: DeviceGroupPlan, group: MappingReader) {
+        let v5 = plan.protocolVersion == .v5
+        let device = plan.clientID(index: 1)
+        func check(_ key: String, _ node: Node?, topic: Template, payload: Template, qos: Int) {
+            let bound = PublishSizeBound.minimum(
+                topic: topic.binding(clientID: device, index: 1, group: plan.name),
+                payload: payload.binding(clientID: device, index: 1, group: plan.name), qos: qos, v5: v5)
+            guard bound > plan.maxPacketSize else { return }
+            diagnostics.report(node ?? group.node,
+                               "group `\(plan.name)`: its \(key) PUBLISH is at least \(bound) bytes, over the \(plan.maxPacketSize)-byte packet buffer of \(plan.personality.rawValue), which refuses it at every send",
+                               hint: "shorten the topic or payload, or raise the buffer with `max-packet-size:` (the library's build setting)")
+        }
+        if let telemetry = plan.telemetry {
+            check("telemetry", group["telemetry"], topic: telemetry.topic, payload: telemetry.payload, qos: telemetry.qos)
+        }
+        if let birth = plan.birth {
+            check("birth", group["birth"], topic: birth.topic, payload: birth.payload, qos: birth.qos)
+        }
+        for rule in plan.respond {
+            check("respond", group["respond"], topic: rule.topic, payload: rule.payload, qos: rule.qos)
+        }
     }
 
     private func clientIDTemplate(_ node: Node, count: Int) -> Template? {

@@ -74,6 +74,9 @@ public enum RunEventKind: Codable, Sendable, Hashable {
     /// The device's MQTT client refused to send a publish (over the broker's Maximum Packet Size, a QoS or
     /// retain the broker does not offer, …): the firmware's publish() fails and the message is gone.
     case publishRefused(topic: String, reason: String)
+    /// The broker sent a packet over the device's buffer, which its library dropped (`deliveredBytes` 0) or
+    /// delivered cut to the buffer (esp-mqtt's first chunk); logged once per connection.
+    case oversizedPacketDropped(packetType: String, size: Int, limit: Int, deliveredBytes: Int)
 }
 
 /// Where a connection attempt failed.

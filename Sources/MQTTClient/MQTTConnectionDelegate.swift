@@ -15,12 +15,18 @@ public protocol MQTTConnectionDelegate: AnyObject {
     func connection(
         _ connection: MQTTConnectionHandler, didComplete request: MQTTRequestID,
         result: Result<MQTTRequestOutcome, MQTTClientError>)
+    /// A packet over the configured limit was read past (or cut to the limit) rather than held, as the
+    /// firmware being modelled does (`OversizedPacketHandling`).
+    func connection(_ connection: MQTTConnectionHandler, didDiscardOversizedPacket report: MQTTOversizedPacketDiscarded)
     /// The connection is gone; the last callback.
     func connection(_ connection: MQTTConnectionHandler, didClose reason: MQTTCloseReason)
 }
 
 extension MQTTConnectionDelegate {
     public func connection(_ connection: MQTTConnectionHandler, didReceive publish: PublishPacket) {}
+    public func connection(
+        _ connection: MQTTConnectionHandler, didDiscardOversizedPacket report: MQTTOversizedPacketDiscarded
+    ) {}
     public func connection(
         _ connection: MQTTConnectionHandler, didComplete request: MQTTRequestID,
         result: Result<MQTTRequestOutcome, MQTTClientError>

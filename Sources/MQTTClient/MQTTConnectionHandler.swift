@@ -133,6 +133,8 @@ public final class MQTTConnectionHandler: ChannelDuplexHandler, NIOScheduledCall
     public func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if let tlsEvent = event as? TLSUserEvent, case .handshakeCompleted = tlsEvent {
             timings.tlsHandshakeCompleted = now
+        } else if let report = event as? MQTTOversizedPacketDiscarded {
+            delegate?.connection(self, didDiscardOversizedPacket: report)
         }
         context.fireUserInboundEventTriggered(event)
     }

@@ -137,6 +137,10 @@ final class MQTTDeviceLink: MQTTConnectionDelegate, DeviceLink {
         delegate.linkReceived(publish)
     }
 
+    func connection(_ connection: MQTTConnectionHandler, didDiscardOversizedPacket report: MQTTOversizedPacketDiscarded) {
+        delegate.linkDiscarded(report)
+    }
+
     func connection(_ connection: MQTTConnectionHandler, didComplete request: MQTTRequestID,
                     result: Result<MQTTRequestOutcome, MQTTClientError>) {
         if let sent = telemetryInFlight.removeValue(forKey: request) {

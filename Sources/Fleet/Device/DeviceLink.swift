@@ -35,6 +35,8 @@ protocol DeviceLinkDelegate: AnyObject {
     /// The client refused a publish before sending it (over the broker's Maximum Packet Size, QoS or retain
     /// not available, …): a run-time error of the scenario, counted rather than silently dropped.
     func linkRefusedPublish(topic: String, error: MQTTClientError)
+    /// The broker sent a packet over the device's buffer, which its library dropped or cut short.
+    func linkDiscarded(_ report: MQTTOversizedPacketDiscarded)
     /// A telemetry publish was acknowledged with a success code (PUBACK, or PUBCOMP at QoS 2),
     /// `latencyNs` after it was handed to the connection.
     func linkAcknowledgedTelemetry(latencyNs: UInt64)

@@ -41,8 +41,10 @@ final class VirtualDevice {
     /// must not take over one the broker kept from an earlier run (MQTT 5 [MQTT-3.2.2-4]), whose packet
     /// identifiers would swallow its new QoS 2 publishes.
     private var holdsSessionState = false
-    /// A refused publish is logged once per connection; the rest are only counted.
+    /// A refused publish, and a packet over the buffer, are logged once per connection (a hostile broker
+    /// must not grow the ledger without bound).
     private var refusalLoggedForGeneration = 0
+    private var discardLoggedForGeneration = 0
     /// An impostor with this device's client ID is running (a `duplicate-client-id` step).
     var impostorActive = false
     private(set) var sent: UInt64 = 0
@@ -353,6 +355,14 @@ final class VirtualDevice {
         func linkKept(_ session: DeviceSession?) {
             guard let device = current else { return }
             device.session = session
+        }
+
+        func linkDiscarded(_ report: MQTTOversizedPacketDiscarded) {
+            guard let device, device.linkGeneration == generation,
+                  device.discardLoggedForGeneration != generation else { return }
+            device.discardLoggedForGeneration = generation
+            device.record(.oversizedPacketDropped(packetType: "\(report.packetType)", size: report.size,
+                                                  limit: report.limit, deliveredBytes: report.deliveredBytes))
         }
 
         func linkRefusedPublish(topic: String, error: MQTTClientError) {

@@ -80,6 +80,9 @@ final class FleetController: DeviceLinkDelegate {
 
     func linkAcknowledgedTelemetry(latencyNs: UInt64) {}
 
+    /// The controller's buffer is MQTT's own: nothing is ever over it.
+    func linkDiscarded(_ report: MQTTOversizedPacketDiscarded) {}
+
     /// The controller's session is clean: nothing to carry.
     func linkKept(_ session: DeviceSession?) {}
 

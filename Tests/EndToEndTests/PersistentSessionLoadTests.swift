@@ -159,7 +159,8 @@ private final class IndependentSubscriber: Sendable {
     }
 
     private struct State {
-        var partial = ""
+        /// Bytes after the last newline: a line split between two reads (cut as bytes, so never mid-character).
+        var partial: [UInt8] = []
         var tally = Tally()
         var subscribed = false
         var sawSentinel = false
@@ -197,13 +198,13 @@ private final class IndependentSubscriber: Sendable {
         let signals: (subscribed: Bool, ended: Bool) = state.withLock { state in
             let wasSubscribed = state.subscribed
             let wasEnded = state.sawSentinel || state.finished
-            if data.isEmpty {
-                state.finished = true
-            } else {
-                state.partial += String(decoding: data, as: UTF8.self)
-                var lines = state.partial.components(separatedBy: "\n")
-                state.partial = lines.removeLast()
-                for line in lines { take(line, into: &state) }
+            if data.isEmpty { state.finished = true }
+            state.partial.append(contentsOf: data)
+            if let lastNewline = state.partial.lastIndex(of: UInt8(ascii: "\n")) {
+                for line in state.partial[...lastNewline].split(separator: UInt8(ascii: "\n")) {
+                    take(String(decoding: line, as: UTF8.self), into: &state)
+                }
+                state.partial.removeSubrange(...lastNewline)
             }
             return (!wasSubscribed && state.subscribed, !wasEnded && (state.sawSentinel || state.finished))
         }

@@ -35,6 +35,8 @@ public enum HTMLReport {
         html += expectationsTable(report)
         html += "<h2>Connections</h2>\n" + connectedPlot(report, seconds: seconds) + connectionsTable(report)
         html += "<h2>Messages</h2>\n" + messagesPlot(report, seconds: seconds) + telemetryTable(report)
+        if let sessions = report.sessions { html += sessionsTable(sessions) }
+        if let errors = report.deviceErrors { html += "<h2>Device-side errors</h2>\n" + deviceErrorsTable(errors) }
         html += "<h2>Latency</h2>\n" + latencyPlot(report) + latencyTable(report)
         html += "<h2>Last wills</h2>\n" + willsPlot(report, seconds: seconds) + willsTable(report)
         html += "<h2>Injected faults</h2>\n" + faultsPlot(report, seconds: seconds)
@@ -166,6 +168,56 @@ public enum HTMLReport {
             out += "</table>\n"
         }
         return out
+    }
+
+    /// Resent and abandoned publishes of carried sessions, with the devices that had most.
+    private static func sessionsTable(_ sessions: SessionSection) -> String {
+        var out = table([
+            ("reconnects carrying a session", "\(sessions.reconnects)"),
+            ("resent after resume (counted as duplicated at QoS 1)", "\(sessions.resent.total)"),
+            ("abandoned (session not resumed)", "\(sessions.abandoned.total)"),
+        ])
+        out += devicesTable([("resent", sessions.resent), ("abandoned", sessions.abandoned)])
+        return out
+    }
+
+    /// Refused publishes by reason and oversized packets by what the library did, once per connection.
+    private static func deviceErrorsTable(_ errors: DeviceErrorSection) -> String {
+        var rows: [(String, String)] = []
+        let refusals = errors.refusals
+        if refusals.connections.total > 0 {
+            rows.append(("connections with a publish refused", "\(refusals.connections.total)"))
+            rows += refusals.reasons.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.map { ("refused: " + $0.key, "\($0.value)") }
+        }
+        let oversized = errors.oversized
+        if oversized.connections.total > 0 {
+            rows.append(("connections with a packet over the buffer", "\(oversized.connections.total)"))
+            rows += oversized.dropped.sorted { $0.key < $1.key }.map { ("\($0.key) dropped", "\($0.value)") }
+            rows += oversized.cut.sorted { $0.key < $1.key }.map { ("\($0.key) delivered cut to the buffer", "\($0.value)") }
+            rows.append(("largest packet (limit \(oversized.limitOfMax))", "\(oversized.maxSize) bytes"))
+        }
+        return table(rows) + devicesTable([("publish refused", refusals.connections), ("over the buffer", oversized.connections)])
+    }
+
+    /// One row per listed device, one column per tally; nothing when no device is listed.
+    private static func devicesTable(_ columns: [(title: String, tally: DeviceTally)]) -> String {
+        var devices: [String] = []
+        var counts: [String: [Int]] = [:]
+        for (index, column) in columns.enumerated() {
+            for entry in column.tally.top {
+                if counts[entry.device] == nil {
+                    devices.append(entry.device)
+                    counts[entry.device] = Array(repeating: 0, count: columns.count)
+                }
+                counts[entry.device]![index] = entry.count
+            }
+        }
+        guard !devices.isEmpty else { return "" }
+        var out = "<table><tr><th>device</th>" + columns.map { "<th>\(MarkupText.escaped($0.title))</th>" }.joined() + "</tr>\n"
+        for device in devices {
+            out += "<tr><td>\(MarkupText.escaped(device))</td>" + counts[device]!.map { "<td>\($0)</td>" }.joined() + "</tr>\n"
+        }
+        return out + "</table>\n"
     }
 
     private static func latencyTable(_ report: RunReport) -> String {

@@ -8,7 +8,9 @@ import Verification
 /// 3 significant digits) as `buckets: [[value, count], …]`, one pair per non-empty
 /// bucket, `value` being the bucket's highest equivalent value. Recording each pair
 /// into a histogram of the same layout reproduces it exactly, so histograms of any
-/// number of runs merge without loss (``ReportMerge``). Keys are sorted so reports
+/// number of runs merge without loss (``ReportMerge``). Optional sections (`cloud`,
+/// `sessions`, `deviceErrors`) are absent when the run had nothing for them, so a
+/// report written before they existed reads the same. Keys are sorted so reports
 /// diff cleanly.
 public enum JSONReport {
     /// A run's report, or several runs' merged one (``MergedReport``), in the same layout.

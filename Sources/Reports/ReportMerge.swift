@@ -14,6 +14,9 @@ public struct MergedReport: Codable, Sendable, Hashable {
     public var expectationsTotal: Int
     /// Exactly merged histograms with their percentiles.
     public var latency: [LatencyEntry]
+    /// Summed over the runs that had them; absent when none did.
+    public var sessions: SessionSection?
+    public var deviceErrors: DeviceErrorSection?
 }
 
 /// Combines reports of several runs (e.g. one per load generator machine).
@@ -36,7 +39,9 @@ public enum ReportMerge {
             wills: wills,
             expectationsFailed: reports.reduce(0) { $0 + $1.expectations.filter { !$0.passed }.count },
             expectationsTotal: reports.reduce(0) { $0 + $1.expectations.count },
-            latency: book.phases.keys.sorted().map { LatencyEntry(phase: $0, histogram: book.phases[$0]!) }
+            latency: book.phases.keys.sorted().map { LatencyEntry(phase: $0, histogram: book.phases[$0]!) },
+            sessions: reports.compactMap(\.sessions).reduce(nil) { sum, next in sum.map { $0 + next } ?? next },
+            deviceErrors: reports.compactMap(\.deviceErrors).reduce(nil) { sum, next in sum.map { $0 + next } ?? next }
         )
     }
 }

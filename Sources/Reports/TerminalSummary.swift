@@ -39,6 +39,11 @@ public enum TerminalSummary {
         if report.telemetry.unknownTopic > 0 { table.add(["unknown topic", String(report.telemetry.unknownTopic)]) }
         if report.telemetry.unreadable > 0 { table.add(["no sequence in payload", String(report.telemetry.unreadable)]) }
         lines += table.render()
+        lines += sessionLines(report.sessions)
+        if let errors = report.deviceErrors {
+            lines.append("")
+            lines += deviceErrorLines(errors, style: style)
+        }
 
         lines.append("")
         lines.append(style.bold("Last wills") + " (\(report.wills.verdicts.count) endings judged)")
@@ -85,6 +90,11 @@ public enum TerminalSummary {
         lines.append("")
         lines.append(style.bold("Telemetry"))
         lines += telemetryTable(merged.telemetry).render()
+        lines += sessionLines(merged.sessions)
+        if let errors = merged.deviceErrors {
+            lines.append("")
+            lines += deviceErrorLines(errors, style: style)
+        }
         lines.append("")
         lines.append(style.bold("Last wills"))
         var wills = TextTable()
@@ -111,6 +121,51 @@ public enum TerminalSummary {
         table.add(["out of order", String(telemetry.outOfOrder)])
         table.add(["sequence restarts", String(telemetry.restarts)])
         return table
+    }
+
+    /// What reconnects carried, only where non-zero: resent QoS 1 telemetry is also counted as duplicated.
+    private static func sessionLines(_ sessions: SessionSection?) -> [String] {
+        guard let sessions else { return [] }
+        var lines: [String] = []
+        if sessions.resent.total > 0 {
+            lines.append("  resent after resume \(sessions.resent.total) (duplicates above include them at QoS 1)")
+        }
+        if sessions.abandoned.total > 0 {
+            lines.append("  abandoned (session not resumed) \(sessions.abandoned.total)" + examples(sessions.abandoned))
+        }
+        return lines
+    }
+
+    /// Refused publishes and oversized packets, each with what the device's library did about it.
+    static func deviceErrorLines(_ errors: DeviceErrorSection, style: TerminalStyle) -> [String] {
+        var lines = [style.bold("Device-side errors") + " (counted once per connection)"]
+        let refusals = errors.refusals
+        if refusals.connections.total > 0 {
+            lines.append("  publishes refused by the device's client on \(refusals.connections.total) connections"
+                + examples(refusals.connections))
+            for (reason, count) in refusals.reasons.sorted(by: { ($0.value, $1.key) > ($1.value, $0.key) }) {
+                lines.append("    \(count) × \(reason)")
+            }
+        }
+        let oversized = errors.oversized
+        if oversized.connections.total > 0 {
+            lines.append("  packets over the device's buffer on \(oversized.connections.total) connections, largest "
+                + "\(oversized.maxSize) bytes (limit \(oversized.limitOfMax))" + examples(oversized.connections))
+            for (type, count) in oversized.dropped.sorted(by: { $0.key < $1.key }) {
+                lines.append("    \(count) × \(type) dropped by the library")
+            }
+            for (type, count) in oversized.cut.sorted(by: { $0.key < $1.key }) {
+                lines.append("    \(count) × \(type) delivered cut to the buffer")
+            }
+        }
+        return lines
+    }
+
+    /// `, e.g. dev-01 ×3, dev-02 ×1` — the first few devices of a tally.
+    private static func examples(_ tally: DeviceTally) -> String {
+        let shown = tally.top.prefix(3).map { "\($0.device) ×\($0.count)" }
+        guard !shown.isEmpty else { return "" }
+        return ", e.g. " + shown.joined(separator: ", ") + (tally.devices > shown.count ? " (\(tally.devices) devices)" : "")
     }
 
     private static func latencyLines(_ entries: [LatencyEntry], style: TerminalStyle) -> [String] {

@@ -111,7 +111,9 @@ public enum RunAnalysis {
             latency: latency.phases.keys.sorted().map { LatencyEntry(phase: $0, histogram: latency.phases[$0]!) },
             expectations: ExpectationEvaluation.evaluate(plan.expectations, facts: facts)
                 + CloudAnalysis.evaluate(plan.expectations.iotHub, cloud),
-            cloud: cloud
+            cloud: cloud,
+            sessions: DeviceSideAnalysis.sessions(events),
+            deviceErrors: DeviceSideAnalysis.errors(events)
         )
     }
 

@@ -23,6 +23,10 @@ public struct RunReport: Codable, Sendable, Hashable {
     public var expectations: [ExpectationResult]
     /// What the IoT Hub operator sent and how its direct method calls ended; nil (absent) when it sent nothing.
     public var cloud: CloudSection?
+    /// Persistent sessions carried over reconnects; nil (absent) when no reconnect resent or abandoned anything.
+    public var sessions: SessionSection?
+    /// Publishes the devices' clients refused and oversized packets they dropped; nil (absent) when none.
+    public var deviceErrors: DeviceErrorSection?
 
     /// True when every expectation passed.
     public var passed: Bool { expectations.allSatisfy(\.passed) }
@@ -31,7 +35,8 @@ public struct RunReport: Codable, Sendable, Hashable {
         scenario: ScenarioInfo, durationNs: UInt64, endReason: String?, connections: ConnectionStats,
         series: RunSeries, steps: [StepMark], faults: [FaultMark], wills: WillSection,
         retainedStatus: StatusSection, telemetry: TelemetrySection, latency: [LatencyEntry],
-        expectations: [ExpectationResult], cloud: CloudSection? = nil
+        expectations: [ExpectationResult], cloud: CloudSection? = nil, sessions: SessionSection? = nil,
+        deviceErrors: DeviceErrorSection? = nil
     ) {
         self.scenario = scenario
         self.durationNs = durationNs
@@ -46,6 +51,8 @@ public struct RunReport: Codable, Sendable, Hashable {
         self.latency = latency
         self.expectations = expectations
         self.cloud = cloud
+        self.sessions = sessions
+        self.deviceErrors = deviceErrors
     }
 }
 

@@ -37,9 +37,10 @@ final class VirtualDevice {
     /// when the session ends with each connection).
     private var session: DeviceSession?
     /// A connection of this run was accepted with a session that outlives it, so the device holds session
-    /// state the broker may resume. Until then it asks for a clean start: a client without session state
-    /// must not take over one the broker kept from an earlier run (MQTT 5 [MQTT-3.2.2-4]), whose packet
-    /// identifiers would swallow its new QoS 2 publishes.
+    /// state the broker may resume. Until then an MQTT 5 device asks for a clean start: a client without
+    /// session state must not take over one the broker kept from an earlier run ([MQTT-3.2.2-4]), whose packet
+    /// identifiers would swallow its new QoS 2 publishes. MQTT 3.1.1 has no such rule, and Clean Session 1
+    /// would give it no persistent session at all, so a 3.1.1 device connects as its firmware says.
     private var holdsSessionState = false
     /// A refused publish, and a packet over the buffer, are logged once per connection (a hostile broker
     /// must not grow the ledger without bound).
@@ -227,7 +228,7 @@ final class VirtualDevice {
         endingInProgress = nil
         if !isImpostor { environment.counters.openLinks += 1 }
         var configuration = profile.connectionConfiguration(for: plan)
-        if case .device = role, !holdsSessionState { configuration.cleanStart = true }
+        if case .device = role, !holdsSessionState, configuration.version == .v5_0 { configuration.cleanStart = true }
         linkGeneration += 1
         let carried = session
         session = nil

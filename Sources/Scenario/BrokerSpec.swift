@@ -19,7 +19,8 @@ public struct BrokerSpec: Sendable, Hashable {
     /// Local addresses to bind outgoing connections to, spreading the 64k-ports-per-address limit.
     /// Empty ⇒ the fleet picks (one address unless it needs more).
     public var sourceAddresses: [String]
-    /// How long a TCP + TLS + CONNECT/CONNACK exchange may take before the attempt counts as failed.
+    /// How long a device's TCP connect may take before the attempt counts as failed (its CONNACK wait is its
+    /// group's `timeouts.connAck`); the observers and the controller bound their CONNACK by it too.
     public var connectTimeout: Duration
     /// The lab broker profile (a built-in name or a profile file) the run starts on loopback and connects to
     /// instead of an external broker; nil: the broker at `url`. Until the run starts it, `port` is 0.

@@ -125,6 +125,16 @@ public final class MQTTConnectionHandler: ChannelDuplexHandler, NIOScheduledCall
         run(stateMachine.errorCaught(MQTTClientError(channelError: error, trustedCAFiles: trustedCAFiles)))
     }
 
+    /// Reads only while our writes drain (the channel's write-buffer watermarks, set by `MQTTConnector`):
+    /// a broker that floods QoS 1 PUBLISH and never reads our PUBACKs fills its own socket, not our memory.
+    /// A silent connection stays unread.
+    public func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if stateMachine.phase != .silent, let options = context.channel.syncOptions {
+            try? options.setOption(ChannelOptions.autoRead, value: context.channel.isWritable)
+        }
+        context.fireChannelWritabilityChanged()
+    }
+
     public func channelInactive(context: ChannelHandlerContext) {
         run(stateMachine.channelInactive())
         context.fireChannelInactive()

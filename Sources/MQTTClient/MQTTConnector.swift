@@ -26,15 +26,16 @@ public struct MQTTEndpoint: Sendable, Hashable, CustomStringConvertible {
 /// many small connections: TCP_NODELAY, small adaptive receive buffers, a connect timeout, an
 /// optional source address, and a TLS context built once and shared. Memory per connection stays
 /// bounded whatever the peer sends: oversized packets are never buffered whole (`MQTTFrameDecoder`)
-/// and reading stops while our writes are not draining (`writeBufferWaterMark`).
+/// and `MQTTConnectionHandler` stops reading while our writes are not draining (`writeBufferWaterMark`).
 public enum MQTTConnector {
     /// Smallest, first and largest receive buffer: MQTT device traffic is a few hundred bytes at a
     /// time, and tens of thousands of connections must not each hold a large buffer.
     public static let receiveBufferSizes = (minimum: 64, initial: 512, maximum: 64 * 1024)
 
-    /// Unsent bytes above which a connection stops reading (`BackPressureHandler`) until they fall below
-    /// the low mark: a broker that floods QoS 1 PUBLISH and never reads our PUBACKs fills its own socket,
-    /// not our memory. A device's own packets are small, so in normal traffic it never gets there.
+    /// Unsent bytes above which a connection stops reading until they fall below the low mark: a broker that
+    /// floods QoS 1 PUBLISH and never reads our PUBACKs fills its own socket, not our memory. A device's own
+    /// packets are small, so in normal traffic it never gets there. (Done in the connection handler rather
+    /// than by NIO's `BackPressureHandler`: one handler fewer on every idle connection.)
     public static let writeBufferWaterMark = ChannelOptions.Types.WriteBufferWaterMark(low: 16 * 1024, high: 32 * 1024)
 
     /// Connects `handler` to `endpoint` on `eventLoop`. Must be called on `eventLoop` (the handler and
@@ -67,7 +68,6 @@ public enum MQTTConnector {
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     let pipeline = channel.pipeline.syncOperations
-                    try pipeline.addHandler(BackPressureHandler())
                     if let tls {
                         try pipeline.addHandler(NIOSSLClientHandler(context: tls.sslContext, serverHostname: serverHostname))
                     }

@@ -281,7 +281,8 @@ public struct MQTTConnectionStateMachine: Sendable {
             phase = .closing
             return .close(writing: nil, abrupt: false)
         case .connected:
-            if let overdue = outbound.values.first(where: { $0.deadline <= now }), let awaited = overdue.request.awaited {
+            let earliest = outbound.values.min { $0.deadline < $1.deadline }
+            if let earliest, earliest.deadline <= now, let awaited = earliest.request.awaited {
                 // What firmware does when the broker stops answering: give up on the connection and
                 // reconnect by its retry policy.
                 let timeout = awaited == .suback || awaited == .unsuback
@@ -290,7 +291,7 @@ public struct MQTTConnectionStateMachine: Sendable {
                 phase = .closing
                 return .close(writing: nil, abrupt: false)
             }
-            let ackDeadline = earliestAcknowledgementDeadline
+            let ackDeadline = earliest.flatMap { $0.deadline == .distantFuture ? nil : $0.deadline }
             guard let keepAlive else { return ackDeadline.map { arm(at: $0) } ?? .none }
             if let pingDeadline = pingResponseDeadline {
                 if now >= pingDeadline {
@@ -470,10 +471,11 @@ public struct MQTTConnectionStateMachine: Sendable {
         }
         var next: MQTTPacket?
         switch request {
-        case .publishAwaitingPubAck, .publishAwaitingPubRec, .publishAwaitingPubComp, .publishAwaitingResend:
+        case .publishAwaitingPubAck, .publishAwaitingPubRec, .publishAwaitingPubComp:
             publishesInFlight -= 1
             next = nextQueuedPublish()
-        case .subscribe, .unsubscribe:
+        case .publishAwaitingResend, .subscribe, .unsubscribe:
+            // A carried-over publish is not in flight until `resend` writes it (and changes its state).
             next = nil
         }
         return .completeRequest(request.requestID, .failure(.encodingFailed(error)), thenWrite: next)

@@ -55,7 +55,8 @@ public enum RunEventKind: Codable, Sendable, Hashable {
     case statusReceived(topic: String, payload: String, retained: Bool)
     /// An observer received a device's reply to a command (a `respond:` rule's topic).
     case replyReceived(topic: String)
-    /// A device received a QoS ≥ 1 message on one of its subscriptions (QoS 0 ones are not logged).
+    /// A device whose session outlives its connections received a QoS ≥ 1 message on one of its subscriptions
+    /// (QoS 0 ones, and those of clean-session devices, are not logged: only the session verdicts read them).
     case messageReceived(topic: String, message: MessageFacts)
     /// A direct method call of the IoT Hub operator (a `cloudMessage` fault of kind `method`) ended:
     /// answered with the device's `status`, answered with a body that is not JSON (`malformed`, with its

@@ -129,7 +129,6 @@ final class MQTTDeviceLink: MQTTConnectionDelegate, DeviceLink {
     func connection(_ connection: MQTTConnectionHandler, didConnect info: MQTTConnAckInfo) {
         wasConnected = true
         delegate.linkConnected(info: info, timings: connection.timings,
-                               outlivesConnection: connection.configuration.sessionOutlivesConnection,
                                resent: info.sessionPresent ? carriedInFlight : 0, abandoned: abandonedTelemetry)
     }
 

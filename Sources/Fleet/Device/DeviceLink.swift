@@ -22,10 +22,7 @@ protocol DeviceLink: AnyObject {
 protocol DeviceLinkDelegate: AnyObject {
     /// `resent`: publishes of the carried session sent again (DUP or PUBREL) because the broker kept it;
     /// `abandoned`: telemetry the session had in flight, discarded because the broker did not.
-    /// `outlivesConnection`: the session this connection holds survives it (see
-    /// `MQTTConnectionConfiguration.sessionOutlivesConnection`).
-    func linkConnected(
-        info: MQTTConnAckInfo, timings: MQTTPhaseTimings, outlivesConnection: Bool, resent: Int, abandoned: Int)
+    func linkConnected(info: MQTTConnAckInfo, timings: MQTTPhaseTimings, resent: Int, abandoned: Int)
     func linkFailed(stage: ConnectStage, error: MQTTClientError)
     /// The connection ended after CONNACK (or was ended on purpose).
     func linkClosed(_ reason: MQTTCloseReason)

@@ -20,10 +20,16 @@ final class DeviceProfile: Sendable {
     /// The reply payload of each response rule (`group.respond`), compiled once.
     let responsePayloads: [PayloadTemplate]
     let version: MQTTProtocolVersion
+    /// The group's sessions outlive their connections (Clean Session 0 on 3.1.1, a Session Expiry above 0 on
+    /// MQTT 5), so a device keeps session state between connections and logs what it receives for the
+    /// session verdicts.
+    let sessionOutlivesConnection: Bool
 
     init(group: DeviceGroupPlan) {
         self.group = group
         version = group.protocolVersion == .v5 ? .v5_0 : .v3_1_1
+        sessionOutlivesConnection = version == .v5_0
+            ? (group.sessionExpiry ?? .zero) > .zero : !group.cleanStart
         firmware = DeviceFirmware.Settings(
             bootDelay: group.bootDelay,
             telemetryInterval: group.telemetry?.every,

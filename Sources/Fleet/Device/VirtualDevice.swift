@@ -343,12 +343,10 @@ final class VirtualDevice {
             return device
         }
 
-        func linkConnected(
-            info: MQTTConnAckInfo, timings: MQTTPhaseTimings, outlivesConnection: Bool, resent: Int, abandoned: Int
-        ) {
+        func linkConnected(info: MQTTConnAckInfo, timings: MQTTPhaseTimings, resent: Int, abandoned: Int) {
             guard let device = current else { return }
             if resent > 0 || abandoned > 0 { device.record(.sessionCarried(resent: resent, abandoned: abandoned)) }
-            device.linkConnected(info: info, timings: timings, outlivesConnection: outlivesConnection)
+            device.linkConnected(info: info, timings: timings)
         }
 
         /// Only the current connection's session is carried on: a connection already replaced (a silent one
@@ -384,7 +382,9 @@ final class VirtualDevice {
         func linkReceived(_ message: PublishPacket) {
             guard let device, device.linkGeneration == generation else { return }
             device.received &+= 1
-            if message.qos != .atMostOnce {
+            // Only the session verdicts read these, and only for sessions that outlive connections: no
+            // ledger line per message for the rest.
+            if message.qos != .atMostOnce, device.profile.sessionOutlivesConnection {
                 let facts = MessageFacts(qos: message.qos.rawValue, retain: message.retain,
                                          digest: MessageFacts.digest(message.payload.readableBytesView))
                 device.record(.messageReceived(topic: message.topic, message: facts))
@@ -410,8 +410,8 @@ final class VirtualDevice {
         return last &+ (idle / interval) * interval
     }
 
-    private func linkConnected(info: MQTTConnAckInfo, timings: MQTTPhaseTimings, outlivesConnection: Bool) {
-        holdsSessionState = outlivesConnection
+    private func linkConnected(info: MQTTConnAckInfo, timings: MQTTPhaseTimings) {
+        holdsSessionState = profile.sessionOutlivesConnection
         negotiatedKeepAlive = info.keepAliveSeconds
         lastPacketAt = environment.clock.now()
         record(.connected(

@@ -56,9 +56,7 @@ final class FleetController: DeviceLinkDelegate {
         link?.end(.graceful, drain: true)
     }
 
-    func linkConnected(
-        info: MQTTConnAckInfo, timings: MQTTPhaseTimings, outlivesConnection: Bool, resent: Int, abandoned: Int
-    ) {
+    func linkConnected(info: MQTTConnAckInfo, timings: MQTTPhaseTimings, resent: Int, abandoned: Int) {
         connected = true
         let pending = waiting
         waiting.removeAll()

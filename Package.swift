@@ -39,7 +39,7 @@ let package = Package(
             name: "MQTTCore",
             dependencies: [.product(name: "NIOCore", package: "swift-nio")]
         ),
-        // One MQTT connection on NIO: TCP/TLS, state machine, keep-alive, QoS flows, endings.
+        // One MQTT connection on NIO: TCP/TLS/WebSocket, state machine, keep-alive, QoS flows, endings.
         .target(
             name: "MQTTClient",
             dependencies: [
@@ -49,6 +49,8 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "NIOTLS", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
             ]
         ),
         // `fleet probe`: the step-by-step connection diagnosis (DNS, TCP, TLS, mTLS, CONNECT, round trips).

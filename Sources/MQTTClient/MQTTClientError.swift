@@ -13,6 +13,8 @@ public enum MQTTClientError: Error, Sendable, Hashable, CustomStringConvertible 
     case tlsConfiguration(String)
     /// The TLS handshake or the TLS session failed; see `MQTTTLSFailure` for the diagnosis.
     case tls(MQTTTLSFailure)
+    /// The WebSocket upgrade in front of MQTT over WebSocket failed (HTTP refusal, subprotocol, timeout, …).
+    case webSocketUpgrade(MQTTWebSocketUpgradeFailure)
     /// No CONNACK arrived within the configured time after CONNECT was sent.
     case connAckTimeout(TimeAmount)
     /// The broker answered CONNECT with a failure reason code.
@@ -61,6 +63,8 @@ public enum MQTTClientError: Error, Sendable, Hashable, CustomStringConvertible 
             return "TLS configuration error: \(detail)"
         case .tls(let failure):
             return "TLS failure: \(failure)"
+        case .webSocketUpgrade(let failure):
+            return "\(failure)"
         case .connAckTimeout(let timeout):
             return "no CONNACK within \(timeout.milliseconds) ms"
         case .connectionRefused(let code, let reasonString):

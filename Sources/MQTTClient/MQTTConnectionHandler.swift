@@ -2,6 +2,7 @@ import MQTTCore
 import NIOCore
 import NIOSSL
 import NIOTLS
+import NIOWebSocket
 
 #if canImport(Glibc)
 import Glibc
@@ -26,6 +27,9 @@ public final class MQTTConnectionHandler: ChannelDuplexHandler, NIOScheduledCall
     private var timer: NIOScheduledCallback?
     /// Named in TLS verification failures, to make them diagnosable; set by the connector.
     var trustedCAFiles: [String] = []
+    /// Set by the connector when a WebSocket upgrade comes first: CONNECT waits for `MQTTTransportReady`
+    /// instead of going out when TCP is up.
+    var awaitsTransportUpgrade = false
 
     /// When each connection phase completed (TCP, TLS, CONNACK), for latency measurements.
     public private(set) var timings: MQTTPhaseTimings
@@ -143,6 +147,10 @@ public final class MQTTConnectionHandler: ChannelDuplexHandler, NIOScheduledCall
     public func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if let tlsEvent = event as? TLSUserEvent, case .handshakeCompleted = tlsEvent {
             timings.tlsHandshakeCompleted = now
+        } else if event is MQTTTransportReady {
+            timings.webSocketUpgraded = now
+            awaitsTransportUpgrade = false
+            startMQTT()
         } else if let report = event as? MQTTOversizedPacketDiscarded {
             delegate?.connection(self, didDiscardOversizedPacket: report)
         }
@@ -168,8 +176,12 @@ public final class MQTTConnectionHandler: ChannelDuplexHandler, NIOScheduledCall
     private var now: NIODeadline { context?.eventLoop.now ?? .now() }
 
     private func becameActive() {
-        guard stateMachine.phase == .initialized else { return }
+        guard stateMachine.phase == .initialized, timings.tcpConnected == nil else { return }
         timings.tcpConnected = now
+        if !awaitsTransportUpgrade { startMQTT() }
+    }
+
+    private func startMQTT() {
         run(stateMachine.channelActive(now: now))
     }
 
@@ -272,11 +284,14 @@ public final class MQTTConnectionHandler: ChannelDuplexHandler, NIOScheduledCall
         return buffer
     }
 
-    /// SO_LINGER 0 and a close issued below the TLS handler: no DISCONNECT, no close_notify, and the
-    /// kernel answers with a TCP reset — what a broker sees when a device loses power.
+    /// SO_LINGER 0 and a close issued below the TLS handler (or the WebSocket frame encoder): no
+    /// DISCONNECT, no close_notify, no WebSocket close frame, and the kernel answers with a TCP reset —
+    /// what a broker sees when a device loses power.
     private func closeAbruptly() {
         guard let context else { return }
-        let closer = (try? context.pipeline.syncOperations.context(handlerType: NIOSSLClientHandler.self)) ?? context
+        let pipeline = context.pipeline.syncOperations
+        let closer = (try? pipeline.context(handlerType: NIOSSLClientHandler.self))
+            ?? (try? pipeline.context(handlerType: WebSocketFrameEncoder.self)) ?? context
         guard let socket = context.channel as? any SocketOptionProvider else {
             closer.close(promise: nil)
             return

@@ -1,4 +1,5 @@
 import NIOCore
+import NIOHTTP1
 import NIOPosix
 import NIOSSL
 
@@ -11,18 +12,30 @@ public struct MQTTEndpoint: Sendable, Hashable, CustomStringConvertible {
     /// Local IP address to bind before connecting; `nil`: chosen by the kernel.
     public var localAddress: String?
     public var connectTimeout: TimeAmount
+    /// MQTT straight over TCP/TLS, or inside WebSocket frames.
+    public var transport: MQTTTransport
 
-    public init(host: String, port: Int, localAddress: String? = nil, connectTimeout: TimeAmount = .seconds(10)) {
+    public init(
+        host: String, port: Int, localAddress: String? = nil, connectTimeout: TimeAmount = .seconds(10),
+        transport: MQTTTransport = .tcp
+    ) {
         self.host = host
         self.port = port
         self.localAddress = localAddress
         self.connectTimeout = connectTimeout
+        self.transport = transport
     }
 
     public var description: String { "\(host):\(port)" }
+
+    /// The `Host` header of a WebSocket upgrade: the host, bracketed when IPv6, and the port.
+    var hostHeader: String {
+        let shownHost = host.contains(":") ? "[\(host)]" : host
+        return "\(shownHost):\(port)"
+    }
 }
 
-/// Opens the TCP (and TLS) connection for an `MQTTConnectionHandler` with a bootstrap tuned for
+/// Opens the TCP (and TLS, and WebSocket) connection for an `MQTTConnectionHandler` with a bootstrap tuned for
 /// many small connections: TCP_NODELAY, small adaptive receive buffers, a connect timeout, an
 /// optional source address, and a TLS context built once and shared. Memory per connection stays
 /// bounded whatever the peer sends: oversized packets are never buffered whole (`MQTTFrameDecoder`)
@@ -50,6 +63,7 @@ public enum MQTTConnector {
         eventLoop.preconditionInEventLoop()
         handler.connectStarted(at: eventLoop.now)
         handler.trustedCAFiles = tls?.caFiles ?? []
+        handler.awaitsTransportUpgrade = endpoint.transport.webSocket != nil
         let boundHandler = NIOLoopBound(handler, eventLoop: eventLoop)
         let maximumPacketSize = handler.configuration.inboundPacketSizeLimit
         let oversized = handler.configuration.oversizedInbound
@@ -70,6 +84,9 @@ public enum MQTTConnector {
                     let pipeline = channel.pipeline.syncOperations
                     if let tls {
                         try pipeline.addHandler(NIOSSLClientHandler(context: tls.sslContext, serverHostname: serverHostname))
+                    }
+                    if let webSocket = endpoint.transport.webSocket {
+                        try addWebSocketUpgrade(webSocket, hostHeader: endpoint.hostHeader, to: pipeline)
                     }
                     try pipeline.addHandler(ByteToMessageHandler(
                         MQTTFrameDecoder(maximumPacketSize: maximumPacketSize, oversized: oversized)))
@@ -98,6 +115,26 @@ public enum MQTTConnector {
             boundHandler.value.transportFailed(failure)
             return eventLoop.makeFailedFuture(failure)
         }
+    }
+
+    /// The HTTP/1.1 codec and upgrade handler that turn the connection into a WebSocket, in front of the
+    /// MQTT framer; all of it leaves the pipeline once the upgrade is done.
+    private static func addWebSocketUpgrade(
+        _ settings: MQTTWebSocketSettings, hostHeader: String, to pipeline: ChannelPipeline.SynchronousOperations
+    ) throws {
+        let encoder = HTTPRequestEncoder()
+        let decoder = ByteToMessageHandler(HTTPResponseDecoder(leftOverBytesStrategy: .forwardBytes))
+        let upgrader = WebSocketUpgrader(settings: settings)
+        let requester = WebSocketUpgradeRequester(settings: settings, hostHeader: hostHeader, upgrader: upgrader)
+        let upgradeHandler = NIOHTTPClientUpgradeHandler(
+            upgraders: [upgrader], httpHandlers: [encoder, decoder],
+            upgradeCompletionHandler: { context in
+                context.pipeline.syncOperations.removeHandler(requester, promise: nil)
+            })
+        try pipeline.addHandler(encoder)
+        try pipeline.addHandler(decoder)
+        try pipeline.addHandler(upgradeHandler)
+        try pipeline.addHandler(requester)
     }
 
     /// The name for SNI and hostname verification: the configured server name, else the host;

@@ -8,6 +8,8 @@ public struct MQTTPhaseTimings: Sendable, Hashable {
     public var tcpConnected: NIODeadline?
     /// When the TLS handshake completed (`nil` on plain TCP).
     public var tlsHandshakeCompleted: NIODeadline?
+    /// When the WebSocket upgrade completed (`nil` unless MQTT goes over WebSocket).
+    public var webSocketUpgraded: NIODeadline?
     public var connAckReceived: NIODeadline?
 
     public init(connectStarted: NIODeadline? = nil) {
@@ -18,9 +20,13 @@ public struct MQTTPhaseTimings: Sendable, Hashable {
     public var tcpDuration: TimeAmount? { duration(from: connectStarted, to: tcpConnected) }
     /// TCP established to TLS handshake completed.
     public var tlsDuration: TimeAmount? { duration(from: tcpConnected, to: tlsHandshakeCompleted) }
-    /// CONNECT written (after TLS, or TCP) to CONNACK received.
+    /// TLS (or TCP) up to the server's `101 Switching Protocols`: the HTTP upgrade of MQTT over WebSocket.
+    public var webSocketUpgradeDuration: TimeAmount? {
+        duration(from: tlsHandshakeCompleted ?? tcpConnected, to: webSocketUpgraded)
+    }
+    /// CONNECT written (after the WebSocket upgrade, TLS, or TCP) to CONNACK received.
     public var connAckDuration: TimeAmount? {
-        duration(from: tlsHandshakeCompleted ?? tcpConnected, to: connAckReceived)
+        duration(from: webSocketUpgraded ?? tlsHandshakeCompleted ?? tcpConnected, to: connAckReceived)
     }
     /// Start of the connect to CONNACK received.
     public var totalDuration: TimeAmount? { duration(from: connectStarted, to: connAckReceived) }

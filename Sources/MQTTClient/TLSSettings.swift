@@ -28,6 +28,9 @@ public struct TLSSettings: Sendable, Hashable {
     /// Lowest TLS version offered; TLS 1.2 by default (1.3 is negotiated when both sides have it).
     public var minimumVersion: TLSVersion
     public var maximumVersion: TLSVersion?
+    /// ALPN protocols to offer, most preferred first (`mqtt`, say): some cloud brokers route port 443 by
+    /// them. Empty: no ALPN extension.
+    public var applicationProtocols: [String]
 
     public init(
         caFiles: [String] = [],
@@ -36,7 +39,8 @@ public struct TLSSettings: Sendable, Hashable {
         serverName: String? = nil,
         verification: Verification = .fullVerification,
         minimumVersion: TLSVersion = .tlsv12,
-        maximumVersion: TLSVersion? = nil
+        maximumVersion: TLSVersion? = nil,
+        applicationProtocols: [String] = []
     ) {
         self.caFiles = caFiles
         self.certificateChainFile = certificateChainFile
@@ -45,6 +49,7 @@ public struct TLSSettings: Sendable, Hashable {
         self.verification = verification
         self.minimumVersion = minimumVersion
         self.maximumVersion = maximumVersion
+        self.applicationProtocols = applicationProtocols
     }
 
     /// Loads the PEM files and builds the context. Reads files, so call it off the event loop, once
@@ -53,6 +58,7 @@ public struct TLSSettings: Sendable, Hashable {
         var configuration = TLSConfiguration.makeClientConfiguration()
         configuration.minimumTLSVersion = minimumVersion
         configuration.maximumTLSVersion = maximumVersion
+        configuration.applicationProtocols = applicationProtocols
         switch verification {
         case .fullVerification: configuration.certificateVerification = .fullVerification
         case .noHostnameVerification: configuration.certificateVerification = .noHostnameVerification

@@ -101,10 +101,10 @@ let package = Package(
                 .embedInCode("Profile/BuiltIn/iothub.yaml"),
             ]
         ),
-        // Scenario YAML → validated Plan with file:line:column errors. No NIO.
+        // Scenario YAML → validated Plan with file:line:column errors. No NIO I/O (MQTTCore for BrokerURL).
         .target(
             name: "Scenario",
-            dependencies: [.product(name: "Yams", package: "Yams")]
+            dependencies: ["MQTTCore", .product(name: "Yams", package: "Yams")]
         ),
         // The one vocabulary of run events and its append-only JSON-lines log.
         .target(name: "Ledger"),

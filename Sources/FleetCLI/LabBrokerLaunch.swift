@@ -11,23 +11,27 @@ struct LabBrokerLaunch {
     /// The plan's broker aimed at the running lab broker.
     let broker: BrokerSpec
 
-    /// Starts the lab broker `spec` asks for. A TLS profile gets a private CA made under `workDirectory`
-    /// (never in the user's certificate folders) and trusts the roots of the plan's device and observer
-    /// certificates, so mutual TLS works with identities made by `fleet certs`.
+    /// Starts the lab broker `spec` asks for, on TCP or, with `websocket:`, behind a WebSocket upgrade. A TLS
+    /// profile gets a private CA made under `workDirectory` (never in the user's certificate folders) and
+    /// trusts the roots of the plan's device and observer certificates, so mutual TLS works with identities
+    /// made by `fleet certs`.
     static func start(for spec: BrokerSpec, plan: Plan, workDirectory: String) async throws -> LabBrokerLaunch {
         let profile = try LabProfiles.resolve(spec.lab ?? LabTarget.defaultProfile)
         guard spec.tls else {
             if profile.requiresTLS {
                 throw LabLaunchError.profileNeedsTLS(profile.name)
             }
-            let server = try await LabBrokerServer.start(profile: profile, listeners: [.tcp()])
+            let listener: ListenerConfiguration = spec.webSocketPath.map { .webSocket(path: $0) } ?? .tcp()
+            let server = try await LabBrokerServer.start(profile: profile, listeners: [listener])
             return LabBrokerLaunch(server: server, profile: profile,
                                    broker: spec.resolvingLab(port: server.listeners[0].port, caFile: nil))
         }
         let pki = try LabPKI.make(in: workDirectory, trusting: clientRoots(of: plan))
-        let server = try await LabBrokerServer.start(profile: profile, listeners: [
-            .tls(identity: pki.identity, clientCertificates: pki.clientTrust.map { .optional(trustRoots: $0) } ?? .none),
-        ])
+        let clients: ClientCertificatePolicy = pki.clientTrust.map { .optional(trustRoots: $0) } ?? .none
+        let listener: ListenerConfiguration = spec.webSocketPath.map {
+            .secureWebSocket(path: $0, identity: pki.identity, clientCertificates: clients)
+        } ?? .tls(identity: pki.identity, clientCertificates: clients)
+        let server = try await LabBrokerServer.start(profile: profile, listeners: [listener])
         return LabBrokerLaunch(server: server, profile: profile,
                                broker: spec.resolvingLab(port: server.listeners[0].port, caFile: pki.rootCertificate))
     }

@@ -13,9 +13,9 @@ public enum RunEventKind: Codable, Sendable, Hashable {
     case timelineStep(index: Int, action: String, line: Int)
     /// A device starts a connection attempt (1 for the first attempt after boot).
     case connecting(attempt: Int)
-    /// CONNACK accepted. Phase durations of this attempt: TCP connect, TLS handshake
-    /// (nil on plain TCP) and CONNECT→CONNACK.
-    case connected(tcpNs: UInt64, tlsNs: UInt64? = nil, connackNs: UInt64, sessionPresent: Bool)
+    /// CONNACK accepted. Phase durations of this attempt: TCP connect, TLS handshake (nil on plain TCP),
+    /// WebSocket upgrade (nil unless MQTT goes over WebSocket) and CONNECT→CONNACK.
+    case connected(tcpNs: UInt64, tlsNs: UInt64? = nil, webSocketNs: UInt64? = nil, connackNs: UInt64, sessionPresent: Bool)
     /// An attempt failed before the device was online.
     case connectFailed(stage: ConnectStage, reason: String, reasonCode: UInt8? = nil)
     /// All of a device's subscriptions were granted; `subackNs` is SUBSCRIBE→SUBACK.

@@ -1,3 +1,4 @@
+import MQTTCore
 import NIOCore
 
 /// How a connection carries MQTT: straight over TCP (or TLS), or in WebSocket binary frames over an
@@ -5,6 +6,15 @@ import NIOCore
 public enum MQTTTransport: Sendable, Hashable {
     case tcp
     case webSocket(MQTTWebSocketSettings)
+
+    /// What `url`'s scheme says: WebSocket frames at its path for ws:// and wss://, else plain MQTT.
+    public init(url: BrokerURL, headers: [MQTTWebSocketSettings.Header] = []) {
+        if let path = url.path {
+            self = .webSocket(MQTTWebSocketSettings(path: path, headers: headers))
+        } else {
+            self = .tcp
+        }
+    }
 
     public var webSocket: MQTTWebSocketSettings? {
         if case .webSocket(let settings) = self { return settings }
@@ -17,7 +27,7 @@ public struct MQTTWebSocketSettings: Sendable, Hashable {
     /// The subprotocol MQTT over WebSocket must name and the server must select (MQTT 5.0 §6).
     public static let subprotocol = "mqtt"
     /// Where most brokers serve MQTT over WebSocket (mosquitto, EMQX, HiveMQ, NanoMQ, the lab broker).
-    public static let defaultPath = "/mqtt"
+    public static let defaultPath = BrokerURL.defaultWebSocketPath
 
     /// Request target of the upgrade, starting with `/` (IoT Hub: `/$iothub/websocket`).
     public var path: String

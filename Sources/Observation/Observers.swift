@@ -44,8 +44,7 @@ public final class Observers: Sendable {
             Subscription(filter: shared ? "$share/fleet-observers/" + filter : filter, qos: qos)
         }
         let runID = String(UInt32(truncatingIfNeeded: clock.now() ^ UInt64(getpid())), radix: 36)
-        let endpoint = MQTTEndpoint(host: connections.host, port: connections.port,
-                                    connectTimeout: TimeAmount(connections.connectTimeout))
+        let endpoint = connections.endpoint()
         let loop = group.next()
         let wills = WillTally(ledger: ledger)
         let (state, readiness, handlers, closed) = try await loop.submit {

@@ -57,6 +57,7 @@ public struct ProbeOptions: Sendable {
     }
 
     func endpoint(host: String) -> MQTTEndpoint {
-        MQTTEndpoint(host: host, port: url.port, localAddress: sourceAddress, connectTimeout: timeout)
+        MQTTEndpoint(host: host, port: url.port, localAddress: sourceAddress, connectTimeout: timeout,
+                     transport: MQTTTransport(url: url))
     }
 }

@@ -1,9 +1,10 @@
+import MQTTCore
 import Yams
 
 extension ScenarioParser {
     static let brokerKeys = [
         "url", "ca", "server-name", "verify", "insecure-skip-verify", "protocol", "profile", "source-addresses",
-        "connect-timeout", "tls", "check-limits",
+        "connect-timeout", "tls", "check-limits", "websocket", "alpn",
     ]
 
     /// Keys that describe an external broker's TLS, meaningless for the lab broker (the run makes its CA).
@@ -28,13 +29,15 @@ extension ScenarioParser {
                                    failure.problem, hint: failure.hint)
                 return nil
             case .success(let endpoint):
-                spec = BrokerSpec(url: override, host: endpoint.host, port: endpoint.port, tls: endpoint.tls)
+                spec = BrokerSpec(url: override, host: endpoint.host, port: endpoint.port, tls: endpoint.usesTLS,
+                                  webSocketPath: endpoint.path)
             }
         }
         // The file's broker is read for its device-side settings only; its URL and, unless both are TLS,
         // its TLS settings belong to the broker that was replaced.
         if let node, let file = brokerSpec(node, what: "broker", checkFiles: false) {
             if spec.lab != nil, file.tls { spec.tls = true }
+            if spec.tls, file.tls { spec.alpn = file.alpn }
             // A file that breaks its broker's limits on purpose breaks the replacing broker's too.
             if node.mapping?["check-limits"]?.string == "false" { spec.profile = nil }
             spec.protocolVersion = file.protocolVersion
@@ -61,7 +64,8 @@ extension ScenarioParser {
         if case .scalar = node, let url = diagnostics.string(node, what) {
             if let profile = LabTarget.profile(in: url) { return .lab(profile: profile) }
             guard let endpoint = endpoint(url, node: node) else { return nil }
-            return BrokerSpec(url: url, host: endpoint.host, port: endpoint.port, tls: endpoint.tls)
+            return BrokerSpec(url: url, host: endpoint.host, port: endpoint.port, tls: endpoint.usesTLS,
+                              webSocketPath: endpoint.path)
         }
         guard let broker = MappingReader(node, what: what, allowed: Self.brokerKeys, diagnostics: diagnostics) else {
             return nil
@@ -83,6 +87,9 @@ extension ScenarioParser {
                 }
                 spec.tls = tls
             }
+            if let webSocketNode = broker["websocket"] {
+                spec.webSocketPath = labWebSocketPath(webSocketNode, profile: profile)
+            }
             readDeviceSideSettings(broker, into: &spec)
             readLimitChecking(broker, into: &spec)
             return spec
@@ -91,11 +98,17 @@ extension ScenarioParser {
             diagnostics.report(broker.keyNode("tls"), "`tls` applies to the lab broker only; the scheme of \(url) decides",
                                hint: "write mqtts:// for TLS or mqtt:// for plain TCP")
         }
-        guard let endpoint = endpoint(url, node: urlNode) else { return nil }
-        var spec = BrokerSpec(url: url, host: endpoint.host, port: endpoint.port, tls: endpoint.tls)
+        if broker.contains("websocket") {
+            diagnostics.report(broker.keyNode("websocket"), "`websocket` applies to the lab broker only; the scheme of \(url) decides",
+                               hint: "write ws://host:port/path or wss://host:port/path for MQTT over WebSocket")
+        }
+        guard let endpointURL = endpoint(url, node: urlNode) else { return nil }
+        let endpoint = (host: endpointURL.host, port: endpointURL.port, tls: endpointURL.usesTLS)
+        var spec = BrokerSpec(url: url, host: endpoint.host, port: endpoint.port, tls: endpoint.tls,
+                              webSocketPath: endpointURL.path)
         if let caNode = broker["ca"], let ca = diagnostics.string(caNode, "ca") {
             if !endpoint.tls {
-                diagnostics.report(caNode, "`ca` is given but \(url) is not TLS", hint: "use mqtts:// to connect with TLS")
+                diagnostics.report(caNode, "`ca` is given but \(url) is not TLS", hint: "use mqtts:// or wss:// to connect with TLS")
             }
             let resolved = resolvedPath(ca)
             if checkFiles, options.checkCertificateFiles, !fileExists(resolved) {
@@ -118,7 +131,7 @@ extension ScenarioParser {
         }
         if !endpoint.tls, let key = ["server-name", "verify", "insecure-skip-verify"].first(where: broker.contains) {
             diagnostics.report(broker.keyNode(key), "`\(key)` only applies to TLS, but \(url) is plain TCP",
-                               hint: "use mqtts://")
+                               hint: "use mqtts:// or wss://")
         }
         if let profileNode = broker["profile"],
            let profile = diagnostics.choice(profileNode, "profile", as: BrokerProfile.self) {
@@ -143,8 +156,33 @@ extension ScenarioParser {
         }
     }
 
+    /// `websocket: true` (the path the profile's broker uses) or `websocket: /path` on a lab broker.
+    private func labWebSocketPath(_ node: Node, profile: String) -> String? {
+        switch node.scalar?.string {
+        case let path? where path.hasPrefix("/"): return path
+        case "true": return LabTarget.webSocketPath(profile: profile)
+        case "false": return nil
+        default:
+            diagnostics.report(node, "`websocket` must be true, false or a path starting with /",
+                               hint: "websocket: true serves \(LabTarget.webSocketPath(profile: profile)), as the broker the profile imitates")
+            return nil
+        }
+    }
+
     /// Settings of the fleet's side of the connection, which apply to any broker.
     private func readDeviceSideSettings(_ broker: MappingReader, into spec: inout BrokerSpec) {
+        if let alpnNode = broker["alpn"] {
+            let names = alpnNode.scalar != nil
+                ? diagnostics.string(alpnNode, "alpn").map { [$0] } ?? []
+                : (diagnostics.list(alpnNode, "alpn") ?? []).compactMap { diagnostics.string($0, "alpn") }
+            if !spec.tls {
+                diagnostics.report(broker.keyNode("alpn"), "`alpn` is offered in the TLS handshake, but this broker is not TLS",
+                                   hint: "use mqtts:// or wss://, or remove `alpn`")
+            } else if names.contains(where: { $0.utf8.count > 255 }) {
+                diagnostics.report(alpnNode, "an ALPN protocol name is at most 255 bytes", hint: "e.g. alpn: [mqtt]")
+            }
+            spec.alpn = names
+        }
         spec.protocolVersion = broker["protocol"].flatMap { protocolVersion($0) }
         if let addressesNode = broker["source-addresses"], let addresses = diagnostics.list(addressesNode, "source-addresses") {
             spec.sourceAddresses = addresses.compactMap { addressNode in
@@ -168,7 +206,7 @@ extension ScenarioParser {
         return diagnostics.choice(node, "protocol", as: ProtocolVersion.self)
     }
 
-    private func endpoint(_ url: String, node: Node) -> (host: String, port: Int, tls: Bool)? {
+    private func endpoint(_ url: String, node: Node) -> BrokerURL? {
         switch Self.parseEndpoint(url) {
         case .success(let endpoint): return endpoint
         case .failure(let failure):
@@ -182,40 +220,14 @@ extension ScenarioParser {
         var hint: String?
     }
 
-    /// `mqtt://host[:port]` or `mqtts://host[:port]` as host, port and TLS.
-    static func parseEndpoint(_ url: String) -> Result<(host: String, port: Int, tls: Bool), EndpointProblem> {
-        let hint = "write mqtt://host:port (plain), mqtts://host:port (TLS), or lab[:PROFILE] for the lab broker"
-        guard let schemeEnd = url.range(of: "://") else {
-            return .failure(EndpointProblem(problem: "broker URL `\(url)` has no scheme", hint: hint))
+    /// A broker URL (`BrokerURL`), with the problem and the forms understood when it is not one.
+    static func parseEndpoint(_ url: String) -> Result<BrokerURL, EndpointProblem> {
+        do {
+            return .success(try BrokerURL(parsing: url))
+        } catch {
+            return .failure(EndpointProblem(problem: "broker URL `\(url)`: \(error.problem)",
+                                            hint: "write \(BrokerURLError.forms), or lab[:PROFILE] for the lab broker"))
         }
-        let scheme = url[..<schemeEnd.lowerBound].lowercased()
-        guard scheme == "mqtt" || scheme == "mqtts" else {
-            return .failure(EndpointProblem(problem: "unsupported broker URL scheme `\(scheme)`", hint: hint))
-        }
-        let tls = scheme == "mqtts"
-        var authority = String(url[schemeEnd.upperBound...])
-        if authority.hasSuffix("/") { authority.removeLast() }
-        let host: String
-        var portText: String?
-        if authority.hasPrefix("["), let close = authority.firstIndex(of: "]") {
-            host = String(authority[authority.index(after: authority.startIndex)..<close])
-            let rest = authority[authority.index(after: close)...]
-            if rest.hasPrefix(":") { portText = String(rest.dropFirst()) } else if !rest.isEmpty { portText = String(rest) }
-        } else if let colon = authority.lastIndex(of: ":") {
-            host = String(authority[..<colon])
-            portText = String(authority[authority.index(after: colon)...])
-        } else {
-            host = authority
-        }
-        guard !host.isEmpty, !host.contains("/"), !host.contains("@") else {
-            return .failure(EndpointProblem(problem: "broker URL `\(url)` has no usable host", hint: hint))
-        }
-        guard let portText else { return .success((host, tls ? 8883 : 1883, tls)) }
-        guard let port = Int(portText), (1...65_535).contains(port) else {
-            return .failure(EndpointProblem(problem: "broker URL `\(url)` has an invalid port `\(portText)`",
-                                            hint: "ports are 1–65535"))
-        }
-        return .success((host, port, tls))
     }
 
     static func isIPAddress(_ text: String) -> Bool {

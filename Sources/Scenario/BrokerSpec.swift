@@ -1,11 +1,18 @@
+import MQTTCore
+
 /// Where the fleet connects and how it trusts the broker.
 public struct BrokerSpec: Sendable, Hashable {
-    /// The URL as written (`mqtt://host:port` or `mqtts://host:port`), for reports.
+    /// The URL as written (`mqtt://host:port`, `mqtts://…`, `ws://host:port/path`, `wss://…`), for reports.
     public var url: String
     public var host: String
     public var port: Int
-    /// `mqtts://` ⇒ TLS; `mqtt://` ⇒ plain TCP.
+    /// `mqtts://` and `wss://` ⇒ TLS; `mqtt://` and `ws://` ⇒ none.
     public var tls: Bool
+    /// MQTT over WebSocket, upgraded at this request path (`ws://`/`wss://`, or `websocket:` on the lab
+    /// broker); nil: MQTT straight over TCP or TLS.
+    public var webSocketPath: String?
+    /// ALPN protocols the fleet offers in its TLS handshakes (some cloud brokers route port 443 by them).
+    public var alpn: [String] = []
     /// PEM file of the roots to trust, relative to the current working directory (like every path the CLI takes).
     /// nil with TLS means the system trust store.
     public var caFile: String?
@@ -27,14 +34,15 @@ public struct BrokerSpec: Sendable, Hashable {
     public var lab: String?
 
     public init(
-        url: String, host: String, port: Int, tls: Bool, caFile: String? = nil, serverName: String? = nil,
-        verification: TLSVerification = .full, protocolVersion: ProtocolVersion? = nil, profile: String? = nil,
-        sourceAddresses: [String] = [], connectTimeout: Duration = .seconds(10)
+        url: String, host: String, port: Int, tls: Bool, webSocketPath: String? = nil, caFile: String? = nil,
+        serverName: String? = nil, verification: TLSVerification = .full, protocolVersion: ProtocolVersion? = nil,
+        profile: String? = nil, sourceAddresses: [String] = [], connectTimeout: Duration = .seconds(10)
     ) {
         self.url = url
         self.host = host
         self.port = port
         self.tls = tls
+        self.webSocketPath = webSocketPath
         self.caFile = caFile
         self.serverName = serverName
         self.verification = verification
@@ -56,7 +64,8 @@ public struct BrokerSpec: Sendable, Hashable {
     /// This spec aimed at the lab broker once it listens: its address, and its CA when it speaks TLS.
     public func resolvingLab(port: Int, caFile: String?) -> BrokerSpec {
         var spec = self
-        spec.url = "\(tls ? "mqtts" : "mqtt")://\(host):\(port)"
+        let scheme: BrokerURL.Scheme = webSocketPath == nil ? (tls ? .mqtts : .mqtt) : (tls ? .wss : .ws)
+        spec.url = BrokerURL(scheme: scheme, host: host, port: port, path: webSocketPath).description
         spec.port = port
         spec.caFile = caFile
         return spec
@@ -82,6 +91,12 @@ public enum LabTarget {
     }
 
     public static func url(profile: String) -> String { "\(scheme):\(profile)" }
+
+    /// Where a lab profile serves MQTT over WebSocket: where the broker it imitates does (IoT Hub's
+    /// documented `/$iothub/websocket`), else `/mqtt`.
+    public static func webSocketPath(profile: String) -> String {
+        knownProfiles[profile] == .azureIoTHub ? "/$iothub/websocket" : BrokerURL.defaultWebSocketPath
+    }
 }
 
 /// How much of the broker's certificate is checked. Anything weaker than `.full` must be asked for by name.

@@ -112,6 +112,7 @@ public struct TelemetryExpectations: Sendable, Hashable {
 public enum LatencyPhase: String, Sendable, Hashable, CaseIterable {
     case tcpConnect = "tcp-connect"
     case tlsHandshake = "tls-handshake"
+    case webSocketUpgrade = "websocket-upgrade"
     case connack
     case suback
     case puback

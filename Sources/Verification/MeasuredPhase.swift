@@ -4,6 +4,8 @@ public enum MeasuredPhase: String, Codable, Sendable, Hashable, CaseIterable, Co
     case tcpConnect
     /// TLS ClientHello → handshake complete.
     case tlsHandshake
+    /// HTTP upgrade request → `101 Switching Protocols` (MQTT over WebSocket).
+    case webSocketUpgrade
     /// CONNECT written → CONNACK read.
     case connack
     /// SUBSCRIBE written → SUBACK read.
@@ -26,6 +28,7 @@ public enum MeasuredPhase: String, Codable, Sendable, Hashable, CaseIterable, Co
         switch self {
         case .tcpConnect: "TCP connect"
         case .tlsHandshake: "TLS handshake"
+        case .webSocketUpgrade: "WebSocket upgrade"
         case .connack: "CONNACK"
         case .suback: "SUBACK"
         case .puback: "PUBACK/PUBCOMP"

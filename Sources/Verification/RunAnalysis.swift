@@ -129,9 +129,10 @@ public enum RunAnalysis {
                 if let device = event.device, let sent = commandSentAt.removeValue(forKey: device), event.at >= sent {
                     book.record(.commandReply, event.at - sent)
                 }
-            case .connected(let tcpNs, let tlsNs, let connackNs, _):
+            case .connected(let tcpNs, let tlsNs, let webSocketNs, let connackNs, _):
                 book.record(.tcpConnect, tcpNs)
                 if let tlsNs { book.record(.tlsHandshake, tlsNs) }
+                if let webSocketNs { book.record(.webSocketUpgrade, webSocketNs) }
                 book.record(.connack, connackNs)
             case .subscribed(_, let subackNs):
                 book.record(.suback, subackNs)
@@ -180,7 +181,7 @@ public enum RunAnalysis {
     static func resumedSessions(devices: [DevicePlan], events: [RunEvent]) -> [String] {
         var resumed: Set<String> = []
         for event in events {
-            if case .connected(_, _, _, true) = event.kind, let device = event.device { resumed.insert(device) }
+            if case .connected(_, _, _, _, true) = event.kind, let device = event.device { resumed.insert(device) }
         }
         return devices.map(\.clientID).filter(resumed.contains)
     }

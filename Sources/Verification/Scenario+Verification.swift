@@ -6,6 +6,7 @@ extension MeasuredPhase {
         switch phase {
         case .tcpConnect: self = .tcpConnect
         case .tlsHandshake: self = .tlsHandshake
+        case .webSocketUpgrade: self = .webSocketUpgrade
         case .connack: self = .connack
         case .suback: self = .suback
         case .puback: self = .puback

@@ -75,7 +75,7 @@ public enum SessionVerdicts {
         var endedAt: UInt64?
         for event in events {
             switch event.kind {
-            case .connected(_, _, _, let sessionPresent):
+            case .connected(_, _, _, _, let sessionPresent):
                 if let ended = endedAt, !sessionPresent {
                     let away = event.at - min(ended, event.at)
                     if session.expirySeconds.map({ away <= UInt64($0) * 1_000_000_000 }) ?? true {
@@ -133,7 +133,7 @@ public enum SessionVerdicts {
         var online = false
         for event in events {
             switch event.kind {
-            case .connected(_, _, _, let sessionPresent):
+            case .connected(_, _, _, _, let sessionPresent):
                 online = true
                 if let last = spells.indices.last, spells[last].returnedAt == nil {
                     spells[last].returnedAt = event.at

@@ -74,7 +74,7 @@ extension LibraryScenarioTests {
         let cut = try XCTUnwrap(events.first { if case .faultInjected(.abrupt, _, _, _, _, _, _, _) = $0.kind { true } else { false } }?.at)
         func reconnects(_ device: String) -> [Bool] {
             events.compactMap { event in
-                guard event.device == device, event.at > cut, case .connected(_, _, _, let present) = event.kind else { return nil }
+                guard event.device == device, event.at > cut, case .connected(_, _, _, _, let present) = event.kind else { return nil }
                 return present
             }
         }

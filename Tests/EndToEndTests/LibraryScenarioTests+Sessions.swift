@@ -22,7 +22,7 @@ extension LibraryScenarioTests {
             switch event.kind {
             case .faultInjected(.abrupt, _, _, _, _, _, _, _):
                 cut.insert(device)
-            case .connected(_, _, _, let sessionPresent) where sessionPresent && cut.contains(device):
+            case .connected(_, _, _, _, let sessionPresent) where sessionPresent && cut.contains(device):
                 resumedAfterCut.insert(device)
             case .sessionCarried(let count, let abandoned):
                 XCTAssertEqual(abandoned, 0, "\(device): the broker kept the session, so nothing is abandoned",

@@ -57,7 +57,7 @@ final class FleetTLSIntegrationTests: XCTestCase {
 
         func kinds(_ device: String) -> [RunEventKind] { events.filter { $0.device == device }.map(\.kind) }
         let healthy = kinds("fleet-it-tls-1")
-        let connectedWithTLS = healthy.contains { if case .connected(_, let tls?, _, _) = $0 { tls > 0 } else { false } }
+        let connectedWithTLS = healthy.contains { if case .connected(_, let tls?, _, _, _) = $0 { tls > 0 } else { false } }
         XCTAssertTrue(connectedWithTLS, "\(healthy)")
         XCTAssertFalse(healthy.contains { if case .connectFailed = $0 { true } else { false } }, "\(healthy)")
 

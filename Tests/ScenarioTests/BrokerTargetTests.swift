@@ -79,7 +79,7 @@ final class BrokerTargetTests: XCTestCase {
         let errors = scenarioErrors(Self.body, options: .init(brokerOverride: "http://x"))
         XCTAssertEqual(errors.count, 1)
         XCTAssertEqual(errors.first?.file, "--broker")
-        XCTAssertTrue(errors.first?.problem.contains("unsupported broker URL scheme") == true)
+        XCTAssertTrue(errors.first?.problem.contains("unsupported scheme") == true)
         let ca = scenarioErrors(Self.body, options: .init(brokerOverride: "mqtt://127.0.0.1", brokerCA: "ca.pem"))
         XCTAssertEqual(ca.first?.file, "--broker-ca")
     }

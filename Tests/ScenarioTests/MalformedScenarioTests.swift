@@ -309,7 +309,7 @@ final class MalformedScenarioTests: XCTestCase {
 
     func testBadBrokerURL() {
         let yaml = scenario().replacingOccurrences(of: "mqtt://127.0.0.1:1883", with: "http://127.0.0.1:1883")
-        assertSingleError(yaml, at: "http", mentions: "unsupported broker URL scheme `http`", hint: "mqtts://host:port")
+        assertSingleError(yaml, at: "http", mentions: "unsupported scheme `http`", hint: "mqtts://host:port")
     }
 
     func testProfileLimitsAreChecked() {

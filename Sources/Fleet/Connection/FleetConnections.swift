@@ -4,14 +4,16 @@ import NIOCore
 import NIOPosix
 import Scenario
 
-/// How the fleet's devices reach the broker: address, TLS (one context per identity, built off the
-/// event loops and cached), source addresses to bind, connect timeout. Opens one `MQTTDeviceLink`
-/// per connection attempt through `MQTTConnector`.
+/// How the fleet's devices reach the broker: address, transport (TCP or WebSocket), TLS (one context per
+/// identity, built off the event loops and cached), source addresses to bind, connect timeout. Opens one
+/// `MQTTDeviceLink` per connection attempt through `MQTTConnector`.
 public struct FleetConnections: DeviceLinkFactory, Sendable {
     public var host: String
     public var port: Int
     public var sources: SourceAddressPlan
     public var connectTimeout: Duration
+    /// MQTT straight over TCP/TLS, or in WebSocket frames.
+    public var transport: MQTTTransport
     /// nil = plain TCP. Device identities are added per device from its credentials.
     public var tls: TLSSettings?
     /// Seeds each link shaper's jitter.
@@ -19,12 +21,13 @@ public struct FleetConnections: DeviceLinkFactory, Sendable {
     private let contexts: MQTTTLSContextCache
     private let threadPool: NIOThreadPool
 
-    public init(host: String, port: Int, sources: SourceAddressPlan, connectTimeout: Duration, tls: TLSSettings?,
-                seed: UInt64, threadPool: NIOThreadPool = .singleton) {
+    public init(host: String, port: Int, sources: SourceAddressPlan, connectTimeout: Duration,
+                transport: MQTTTransport = .tcp, tls: TLSSettings?, seed: UInt64, threadPool: NIOThreadPool = .singleton) {
         self.host = host
         self.port = port
         self.sources = sources
         self.connectTimeout = connectTimeout
+        self.transport = transport
         self.tls = tls
         self.seed = seed
         self.contexts = MQTTTLSContextCache()
@@ -58,10 +61,17 @@ public struct FleetConnections: DeviceLinkFactory, Sendable {
             case .none: .none
             }
             tls = TLSSettings(caFiles: broker.caFile.map { [$0] } ?? [], serverName: broker.serverName,
-                              verification: verification)
+                              verification: verification, applicationProtocols: broker.alpn)
         }
+        let transport: MQTTTransport = broker.webSocketPath.map { .webSocket(MQTTWebSocketSettings(path: $0)) } ?? .tcp
         return FleetConnections(host: broker.host, port: broker.port, sources: sources,
-                                connectTimeout: broker.connectTimeout, tls: tls, seed: seed)
+                                connectTimeout: broker.connectTimeout, transport: transport, tls: tls, seed: seed)
+    }
+
+    /// Where one connection goes, from `localAddress` when given.
+    public func endpoint(localAddress: String? = nil) -> MQTTEndpoint {
+        MQTTEndpoint(host: host, port: port, localAddress: localAddress, connectTimeout: TimeAmount(connectTimeout),
+                     transport: transport)
     }
 
     /// A connection that is not a device (no identity, no shaping): the controller's.
@@ -69,7 +79,7 @@ public struct FleetConnections: DeviceLinkFactory, Sendable {
                    delegate: any DeviceLinkDelegate) -> MQTTDeviceLink {
         let link = MQTTDeviceLink(configuration: configuration, eventLoop: eventLoop, delegate: delegate,
                                   shaper: LinkShapingHandler(random: SeededGenerator(seed: seed)))
-        let endpoint = MQTTEndpoint(host: host, port: port, connectTimeout: TimeAmount(connectTimeout))
+        let endpoint = endpoint()
         if let settings = tls {
             connect(link, to: endpoint, tls: settings, on: eventLoop)
         } else {
@@ -87,8 +97,7 @@ public struct FleetConnections: DeviceLinkFactory, Sendable {
             configuration: configuration, session: session, eventLoop: eventLoop, delegate: delegate,
             shaper: LinkShapingHandler(shape: shape,
                                        random: SeededGenerator(seed: seed, stream: UInt64(device.ordinal) | 1 << 40)))
-        let endpoint = MQTTEndpoint(host: host, port: port, localAddress: sources.address(forDevice: device.ordinal),
-                                    connectTimeout: TimeAmount(connectTimeout))
+        let endpoint = endpoint(localAddress: sources.address(forDevice: device.ordinal))
         switch tlsSettings(for: device, fault: certificateFault) {
         case nil:
             link.connect(to: endpoint, tls: nil)

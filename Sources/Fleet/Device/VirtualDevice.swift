@@ -417,6 +417,7 @@ final class VirtualDevice {
         record(.connected(
             tcpNs: Self.nanoseconds(timings.tcpDuration) ?? 0,
             tlsNs: Self.nanoseconds(timings.tlsDuration),
+            webSocketNs: Self.nanoseconds(timings.webSocketUpgradeDuration),
             connackNs: Self.nanoseconds(timings.connAckDuration) ?? 0,
             sessionPresent: info.sessionPresent))
         handle(.connectSucceeded)

@@ -17,6 +17,15 @@ enum TestBroker {
     /// Server-only TLS, anonymous.
     static let serverTLS = MQTTEndpoint(host: host, port: 8884)
 
+    /// amqtt, also started by `Scripts/test-broker.sh` because Debian's mosquitto has no WebSockets;
+    /// MQTT 3.1.1 only, anonymous, a broker of its own (nothing is shared with mosquitto's ports).
+    static let amqttTCP = MQTTEndpoint(host: host, port: 1885)
+    /// amqtt's ws:// listener, which serves any request path.
+    static let webSocket = MQTTEndpoint(host: host, port: 8080, transport: .webSocket(MQTTWebSocketSettings()))
+    /// amqtt's wss:// listener (the test server certificate): a client certificate is optional, but one
+    /// that is sent must chain to the test root.
+    static let secureWebSocket = MQTTEndpoint(host: host, port: 8443, transport: .webSocket(MQTTWebSocketSettings()))
+
     /// The repository root, from this file's path.
     static let repository = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
@@ -53,12 +62,13 @@ enum TestBroker {
             version: version, clientIdentifier: clientID, keepAliveSeconds: keepAlive, will: will)
     }
 
-    /// Connects a subscriber to `filter` on the plain listener and collects what it receives.
+    /// Connects a subscriber to `filter` on `endpoint` (the plain listener) and collects what it receives.
     static func subscriber(
-        _ filter: String, version: MQTTProtocolVersion = .v5_0, qos: QoS = .exactlyOnce
+        _ filter: String, endpoint: MQTTEndpoint = plain, tls: TLSSettings? = nil,
+        version: MQTTProtocolVersion = .v5_0, qos: QoS = .exactlyOnce
     ) async throws -> (MQTTClient, MessageCollector) {
         let client = try await MQTTClient.connect(
-            to: plain, configuration: configuration(version, uniqueID("sub")))
+            to: endpoint, tls: tls, configuration: configuration(version, uniqueID("sub")))
         let collector = MessageCollector(client)
         let codes = try await client.subscribe([Subscription(filter: filter, qos: qos)])
         XCTAssertEqual(codes.count, 1)
@@ -72,10 +82,10 @@ extension TestBroker {
     /// after roughly 1.5–2.5 × keep alive (up to ~6 s seen for keep alive 1 s on MQTT 5). If no will
     /// comes, the device is ended abruptly so the test finishes, and the reason says so.
     static func endSilently(
-        _ device: MQTTClient, willTopic: String, collector: MessageCollector
+        _ device: MQTTClient, willTopic: String, collector: MessageCollector, seconds: Double = 15
     ) async -> (MQTTCloseReason, [PublishPacket]) {
         async let ended = device.close(.silent)
-        let wills = await collector.wait(on: willTopic, seconds: 15)
+        let wills = await collector.wait(on: willTopic, seconds: seconds)
         if wills.isEmpty {
             await device.close(.abrupt)
         }

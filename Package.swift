@@ -178,6 +178,8 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                // TLSUserEvent: what a local TLS server negotiated (ALPN tests).
+                .product(name: "NIOTLS", package: "swift-nio"),
             ]
         ),
         .testTarget(

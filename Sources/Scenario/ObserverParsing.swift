@@ -4,7 +4,9 @@ extension ScenarioParser {
     static let observerKeys = ["connections", "qos", "shared", "filters", "broker", "credentials", "protocol"]
 
     func observerSpec(_ node: Node?, groups: [DeviceGroupPlan], broker: BrokerSpec?) -> ObserverSpec {
-        var observer = ObserverSpec(filters: Self.defaultObserverFilters(groups))
+        // The observers speak what the broker section says the broker speaks (an MQTT 3.1.1-only broker
+        // would never answer an MQTT 5 CONNECT), unless the observer section says otherwise.
+        var observer = ObserverSpec(filters: Self.defaultObserverFilters(groups), protocolVersion: broker?.protocolVersion ?? .v5)
         guard let node,
               let reader = MappingReader(node, what: "observer", allowed: Self.observerKeys, diagnostics: diagnostics)
         else { return observer }
@@ -33,7 +35,8 @@ extension ScenarioParser {
         if let credentialsNode = reader["credentials"] {
             (observer.credentials, observer.identity) = observerCredentials(credentialsNode, tls: (observer.broker ?? broker)?.tls ?? false)
         }
-        observer.protocolVersion = reader["protocol"].flatMap { protocolVersion($0) } ?? observer.protocolVersion
+        observer.protocolVersion = reader["protocol"].flatMap { protocolVersion($0) }
+            ?? observer.broker?.protocolVersion ?? observer.protocolVersion
         return observer
     }
 

@@ -58,4 +58,19 @@ final class WebSocketBrokerParsingTests: XCTestCase {
         let yaml = "broker: mqtt://127.0.0.1:1883/mqtt\n" + Self.body
         assertSingleError(yaml, line: 1, column: 9, mentions: "only ws:// and wss://", hint: "wss://host:port/path")
     }
+
+    /// An MQTT 3.1.1-only broker (amqtt) leaves an MQTT 5 CONNECT unanswered: the observers speak what the
+    /// broker section says, unless the observer section says otherwise.
+    func testObserversSpeakTheBrokersProtocolUnlessTold() throws {
+        let plain = try ScenarioLoader.parse(yaml: "broker: { url: \"ws://127.0.0.1:8080\", protocol: \"3.1.1\" }\n" + Self.body,
+                                             path: "test.yaml")
+        XCTAssertEqual(plain.observer.protocolVersion, .v3_1_1)
+        let told = try ScenarioLoader.parse(
+            yaml: "broker: { url: \"ws://127.0.0.1:8080\", protocol: \"3.1.1\" }\nobserver: { protocol: \"5\" }\n" + Self.body,
+            path: "test.yaml")
+        XCTAssertEqual(told.observer.protocolVersion, .v5)
+        XCTAssertEqual(try broker("mqtt://127.0.0.1:1883").protocolVersion, nil)
+        let unsaid = try ScenarioLoader.parse(yaml: "broker: mqtt://127.0.0.1:1883\n" + Self.body, path: "test.yaml")
+        XCTAssertEqual(unsaid.observer.protocolVersion, .v5)
+    }
 }

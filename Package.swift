@@ -7,6 +7,7 @@ import PackageDescription
 /// (see README.md, "Architecture"):
 /// MQTTCore → MQTTClient → Probe, DevicePKI → Scenario → Ledger → Fleet → Verification → Reports → fleet,
 /// and beside them LabBroker (MQTTCore only): the embedded broker, which knows nothing of the fleet.
+/// AzureCredentials (Crypto only) is shared by both sides: the SAS tokens devices make and the lab broker checks.
 let package = Package(
     name: "fleet",
     platforms: [.macOS(.v14)],
@@ -76,12 +77,17 @@ let package = Package(
                 .product(name: "SwiftASN1", package: "swift-asn1"),
             ]
         ),
+        // Azure IoT Hub device credentials: SAS tokens, the device username, DPS group-key derivation. No NIO.
+        .target(
+            name: "AzureCredentials",
+            dependencies: [.product(name: "Crypto", package: "swift-crypto")]
+        ),
         // The lab broker: an MQTT 3.1.1 + 5.0 broker on loopback whose profiles (data files) imitate the
         // brokers our users deploy to (Event Grid, IoT Hub). Knows nothing of the fleet.
         .target(
             name: "LabBroker",
             dependencies: [
-                "MQTTCore",
+                "MQTTCore", "AzureCredentials",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -104,7 +110,7 @@ let package = Package(
         // Scenario YAML → validated Plan with file:line:column errors. No NIO I/O (MQTTCore for BrokerURL).
         .target(
             name: "Scenario",
-            dependencies: ["MQTTCore", .product(name: "Yams", package: "Yams")]
+            dependencies: ["MQTTCore", "AzureCredentials", .product(name: "Yams", package: "Yams")]
         ),
         // The one vocabulary of run events and its append-only JSON-lines log.
         .target(name: "Ledger"),
@@ -112,7 +118,7 @@ let package = Package(
         .target(
             name: "Fleet",
             dependencies: [
-                "MQTTCore", "MQTTClient", "DevicePKI", "Scenario", "Ledger",
+                "MQTTCore", "MQTTClient", "DevicePKI", "Scenario", "Ledger", "AzureCredentials",
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -159,7 +165,7 @@ let package = Package(
             name: "FleetCLI",
             dependencies: [
                 "MQTTCore", "MQTTClient", "Probe", "DevicePKI", "Scenario", "Ledger", "Fleet", "Observation", "Verification", "Reports", "RunMetrics",
-                "LabBroker",
+                "LabBroker", "AzureCredentials",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -185,7 +191,9 @@ let package = Package(
         .testTarget(
             name: "ProbeTests",
             dependencies: [
-                "Probe", "MQTTCore", "MQTTClient",
+                "Probe", "MQTTCore", "MQTTClient", "LabBroker",
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
             ]
@@ -198,10 +206,12 @@ let package = Package(
             ]
         ),
         .testTarget(name: "DevicePKITests", dependencies: ["DevicePKI"]),
+        // Runs Microsoft's azure-iot-device SDK (python3) to check our tokens byte for byte.
+        .testTarget(name: "AzureCredentialsTests", dependencies: ["AzureCredentials"]),
         .testTarget(
             name: "LabBrokerTests",
             dependencies: [
-                "LabBroker", "MQTTCore", "MQTTClient", "DevicePKI",
+                "LabBroker", "MQTTCore", "MQTTClient", "DevicePKI", "AzureCredentials",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),

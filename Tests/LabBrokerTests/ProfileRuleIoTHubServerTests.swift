@@ -1,3 +1,4 @@
+import AzureCredentials
 import DevicePKI
 import Foundation
 @testable import LabBroker

@@ -1,3 +1,4 @@
+import AzureCredentials
 import Foundation
 import MQTTCore
 import NIOCore

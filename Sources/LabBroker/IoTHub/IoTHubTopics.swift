@@ -1,3 +1,5 @@
+import AzureCredentials
+
 /// The only topic names and filters IoT Hub's device endpoint knows (seed 002: "it only supports the
 /// documented topic names and topic filters"), parsed byte by byte without allocating, and the topics the
 /// hub publishes on.

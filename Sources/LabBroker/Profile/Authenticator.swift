@@ -1,3 +1,4 @@
+import AzureCredentials
 import Foundation
 import MQTTCore
 import NIOCore
@@ -44,7 +45,8 @@ public struct Authenticator: Sendable {
     }
 
     /// IoT Hub (seed 002): username `{hub}/{deviceId}/?api-version=…`, client ID = device ID, then a SAS
-    /// token signed with the device's key, or else a client certificate whose CN is the device ID.
+    /// token signed with the device's key (or the key of the shared access policy it names), or else a client
+    /// certificate whose CN is the device ID.
     private func asIoTHubDevice(_ connect: ConnectPacket, commonName: String?, now: Date) -> Outcome {
         let hub = iotHub ?? IoTHubRules()
         let deviceID = connect.clientIdentifier
@@ -74,8 +76,17 @@ public struct Authenticator: Sendable {
             return .refused(.badUserNameOrPassword,
                             "token is for \"\(token.resourceURI)\", not \"\(hub.hostName)/devices/\(deviceID)\"")
         }
-        guard let base64Key = hub.deviceKeys[deviceID] else {
-            return .refused(.badUserNameOrPassword, "unknown device \"\(deviceID)\"")
+        let base64Key: String
+        if let policy = token.policyName {
+            guard let key = hub.sharedAccessPolicies[policy] else {
+                return .refused(.badUserNameOrPassword, "unknown shared access policy \"\(policy)\"")
+            }
+            base64Key = key
+        } else {
+            guard let key = hub.deviceKeys[deviceID] else {
+                return .refused(.badUserNameOrPassword, "unknown device \"\(deviceID)\"")
+            }
+            base64Key = key
         }
         guard let key = Data(base64Encoded: base64Key), token.isSigned(with: key) else {
             return .refused(.badUserNameOrPassword, "wrong signature")

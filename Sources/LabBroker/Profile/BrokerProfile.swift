@@ -227,9 +227,14 @@ public struct IoTHubRules: Sendable, Hashable {
     /// Device ID → base64 device key, for SAS token checks; a device absent here may still connect with a
     /// certificate whose CN is its ID.
     public var deviceKeys: [String: String]
+    /// Shared access policy name → base64 key: a token naming a policy (`skn`) is checked with its key
+    /// (IoT Hub accepts device connections signed by a policy with DeviceConnect, such as `iothubowner`).
+    public var sharedAccessPolicies: [String: String]
 
-    public init(hostName: String = "lab.azure-devices.net", deviceKeys: [String: String] = [:]) {
+    public init(hostName: String = "lab.azure-devices.net", deviceKeys: [String: String] = [:],
+                sharedAccessPolicies: [String: String] = [:]) {
         self.hostName = hostName
         self.deviceKeys = deviceKeys
+        self.sharedAccessPolicies = sharedAccessPolicies
     }
 }

@@ -207,23 +207,38 @@ extension ProfileValues {
     }
 
     func iotHub(_ node: Node) -> IoTHubRules? {
-        guard let entries = mapping(node, "`iot-hub`", allowed: ["host-name", "device-keys"]) else { return nil }
+        guard let entries = mapping(node, "`iot-hub`", allowed: ["host-name", "device-keys", "shared-access-policies"])
+        else { return nil }
         var rules = IoTHubRules()
         if let host = entries["host-name"] { string(host, "`host-name`").map { rules.hostName = $0 } }
         if let keysNode = entries["device-keys"] {
-            guard case .mapping(let keys) = keysNode else {
-                diagnostics.report(keysNode, "`device-keys` must map device IDs to base64 keys, found \(keysNode.describedKind)")
-                return nil
-            }
-            for (device, key) in keys {
-                guard let id = string(device, "a device ID"), let base64 = string(key, "the key of `\(id)`") else { continue }
-                guard Data(base64Encoded: base64) != nil else {
-                    diagnostics.report(key, "the key of `\(id)` is not base64", hint: "copy the device's primary key as Azure shows it")
-                    continue
-                }
-                rules.deviceKeys[id] = base64
-            }
+            guard let keys = base64Keys(keysNode, "`device-keys`", naming: "device IDs",
+                                        hint: "copy the device's primary key as Azure shows it") else { return nil }
+            rules.deviceKeys = keys
+        }
+        if let policiesNode = entries["shared-access-policies"] {
+            guard let keys = base64Keys(policiesNode, "`shared-access-policies`", naming: "policy names",
+                                        hint: "copy the policy's primary key as Azure shows it") else { return nil }
+            rules.sharedAccessPolicies = keys
         }
         return rules
+    }
+
+    /// A mapping of names to base64 keys; entries that are not base64 are reported and left out.
+    private func base64Keys(_ node: Node, _ what: String, naming: String, hint: String) -> [String: String]? {
+        guard case .mapping(let keys) = node else {
+            diagnostics.report(node, "\(what) must map \(naming) to base64 keys, found \(node.describedKind)")
+            return nil
+        }
+        var result: [String: String] = [:]
+        for (name, key) in keys {
+            guard let id = string(name, "a name in \(what)"), let base64 = string(key, "the key of `\(id)`") else { continue }
+            guard Data(base64Encoded: base64) != nil else {
+                diagnostics.report(key, "the key of `\(id)` is not base64", hint: hint)
+                continue
+            }
+            result[id] = base64
+        }
+        return result
     }
 }

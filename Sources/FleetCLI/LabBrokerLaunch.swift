@@ -16,7 +16,8 @@ struct LabBrokerLaunch {
     /// trusts the roots of the plan's device and observer certificates, so mutual TLS works with identities
     /// made by `fleet certs`.
     static func start(for spec: BrokerSpec, plan: Plan, workDirectory: String) async throws -> LabBrokerLaunch {
-        let profile = try LabProfiles.resolve(spec.lab ?? LabTarget.defaultProfile)
+        var profile = try LabProfiles.resolve(spec.lab ?? LabTarget.defaultProfile)
+        if profile.iotHub != nil { registerSASDevices(of: plan, in: &profile) }
         guard spec.tls else {
             if profile.requiresTLS {
                 throw LabLaunchError.profileNeedsTLS(profile.name)
@@ -39,6 +40,19 @@ struct LabBrokerLaunch {
     /// What the run prints once the broker listens.
     var banner: String {
         "lab broker: profile \(profile.name) on \(broker.url) — \(profile.summary) (a lab instrument, not a production broker)"
+    }
+
+    /// An IoT Hub profile learns the keys of the plan's SAS devices, as registering them in the hub would:
+    /// each device's own key, or the shared access policy that signs its tokens. (Held in memory only.)
+    static func registerSASDevices(of plan: Plan, in profile: inout LabBroker.BrokerProfile) {
+        for device in plan.devices() {
+            guard case .sas(let sas) = device.credentials else { continue }
+            if let policy = sas.policyName {
+                profile.iotHub?.sharedAccessPolicies[policy] = sas.signingKey.base64
+            } else {
+                profile.iotHub?.deviceKeys[device.clientID] = sas.signingKey.base64
+            }
+        }
     }
 
     /// Roots of every certificate folder the plan's devices and observers present.

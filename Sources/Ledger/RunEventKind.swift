@@ -78,6 +78,9 @@ public enum RunEventKind: Codable, Sendable, Hashable {
     /// The broker sent a packet over the device's buffer, which its library dropped (`deliveredBytes` 0) or
     /// delivered cut to the buffer (esp-mqtt's first chunk); logged once per connection.
     case oversizedPacketDropped(packetType: String, size: Int, limit: Int, deliveredBytes: Int)
+    /// A SAS device's token came within its renewal margin of `expiry` (Unix seconds): the device ends its
+    /// connection gracefully and reconnects with a fresh token, as the Azure IoT SDKs do.
+    case tokenRenewed(expiry: Int)
 }
 
 /// Where a connection attempt failed.
@@ -113,6 +116,8 @@ public enum FaultKind: String, Codable, Sendable, Hashable, CaseIterable {
     /// A second connection with the device's client ID started (a takeover).
     case impostorStarted
     case throttled, unthrottled, certFault, burst, publish
+    /// A SAS device reconnects presenting a faulty token (a `sas-fault` step; the detail names the kind).
+    case sasFault
     /// The IoT Hub operator sent the device a message (an `iothub` step); the detail says which kind, on
     /// which topic, and whether it was delivered (see ``CloudMessageDetail``).
     case cloudMessage

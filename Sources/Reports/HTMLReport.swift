@@ -262,7 +262,7 @@ public enum HTMLReport {
         case "gracefulWithWill": "#00838f"
         case "impostorStarted": "#ef6c00"
         case "throttled", "unthrottled": "#795548"
-        case "certFault": "#ad1457"
+        case "certFault", "sasFault": "#ad1457"
         default: "#546e7a"
         }
     }

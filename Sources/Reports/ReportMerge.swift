@@ -17,6 +17,7 @@ public struct MergedReport: Codable, Sendable, Hashable {
     /// Summed over the runs that had them; absent when none did.
     public var sessions: SessionSection?
     public var deviceErrors: DeviceErrorSection?
+    public var credentials: CredentialSection? = nil
 }
 
 /// Combines reports of several runs (e.g. one per load generator machine).
@@ -41,7 +42,8 @@ public enum ReportMerge {
             expectationsTotal: reports.reduce(0) { $0 + $1.expectations.count },
             latency: book.phases.keys.sorted().map { LatencyEntry(phase: $0, histogram: book.phases[$0]!) },
             sessions: reports.compactMap(\.sessions).reduce(nil) { sum, next in sum.map { $0 + next } ?? next },
-            deviceErrors: reports.compactMap(\.deviceErrors).reduce(nil) { sum, next in sum.map { $0 + next } ?? next }
+            deviceErrors: reports.compactMap(\.deviceErrors).reduce(nil) { sum, next in sum.map { $0 + next } ?? next },
+            credentials: reports.compactMap(\.credentials).reduce(nil) { sum, next in sum.map { $0 + next } ?? next }
         )
     }
 }

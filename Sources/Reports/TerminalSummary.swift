@@ -44,6 +44,10 @@ public enum TerminalSummary {
             lines.append("")
             lines += deviceErrorLines(errors, style: style)
         }
+        if let credentials = report.credentials {
+            lines.append("")
+            lines += credentialLines(credentials, style: style)
+        }
 
         lines.append("")
         lines.append(style.bold("Last wills") + " (\(report.wills.verdicts.count) endings judged)")
@@ -132,6 +136,21 @@ public enum TerminalSummary {
         }
         if sessions.abandoned.total > 0 {
             lines.append("  abandoned (session not resumed) \(sessions.abandoned.total)" + examples(sessions.abandoned))
+        }
+        return lines
+    }
+
+    /// Refused CONNECTs with each listed device's latest reason, and SAS token renewals.
+    static func credentialLines(_ credentials: CredentialSection, style: TerminalStyle) -> [String] {
+        var lines = [style.bold("Credentials")]
+        if credentials.renewals.total > 0 {
+            lines.append("  SAS token renewals \(credentials.renewals.total)" + examples(credentials.renewals))
+        }
+        if credentials.refusedConnects.total > 0 {
+            lines.append("  CONNECTs refused \(credentials.refusedConnects.total) on \(credentials.refusedConnects.devices) devices")
+            for entry in credentials.refusedConnects.top.prefix(5) {
+                lines.append("    \(entry.device): \(entry.count) × \(credentials.reasons[entry.device] ?? "refused")")
+            }
         }
         return lines
     }

@@ -73,7 +73,8 @@ public struct DeviceGroupPlan: Sendable, Hashable {
         return DevicePlan(
             group: name, index: index, ordinal: ordinal, clientID: id, personality: personality,
             protocolVersion: protocolVersion, keepAlive: keepAlive, cleanStart: cleanStart,
-            sessionExpiry: sessionExpiry, credentials: credentials.resolved(clientID: id, bind: bindText),
+            sessionExpiry: sessionExpiry,
+            credentials: credentials.resolved(clientID: id, sibling: clientID(index: index % count + 1), bind: bindText),
             telemetry: telemetry.map {
                 DeviceTelemetry(topic: bindText($0.topic), every: $0.every, qos: $0.qos, retain: $0.retain,
                                 payload: bind($0.payload), contentType: $0.contentType, messageExpiry: $0.messageExpiry,
@@ -106,8 +107,11 @@ public enum Credentials: Sendable, Hashable {
     /// `username`, a template, is sent too when given (IoT Hub's X.509 devices still name their hub and
     /// device in the username, with no password).
     case certificates(directory: String, username: Template? = nil)
+    /// Azure IoT Hub SAS tokens, signed per device at each connect (`credentials: { sas: … }`).
+    case sas(SASCredentials)
 
-    func resolved(clientID: String, bind: (Template) -> String) -> DeviceCredentials {
+    /// `sibling`: the device whose token an `other-device` SAS fault presents.
+    func resolved(clientID: String, sibling: String, bind: (Template) -> String) -> DeviceCredentials {
         switch self {
         case .none:
             .none
@@ -115,6 +119,8 @@ public enum Credentials: Sendable, Hashable {
             .usernamePassword(username: bind(username), password: bind(password))
         case .certificates(let directory, let username):
             .certificate(DeviceIdentityFiles(directory: directory, clientID: clientID), username: username.map(bind))
+        case .sas(let sas):
+            .sas(sas.device(clientID, username: sas.username.map(bind), sibling: sibling))
         }
     }
 }

@@ -28,6 +28,8 @@ public enum DeviceCredentials: Sendable, Hashable {
     case usernamePassword(username: String, password: String)
     /// A client certificate, and the username sent with it when the group gives one.
     case certificate(DeviceIdentityFiles, username: String? = nil)
+    /// IoT Hub SAS: a fresh token at each connect, signed with the device's (or its policy's) key.
+    case sas(DeviceSAS)
 }
 
 /// Where one device's certificate chain and private key live in a `fleet certs` folder.

@@ -108,6 +108,7 @@ extension ScenarioParser {
             timeouts: timeouts)
         plan.topicAliases = topicAliases
         refuseMessagesOverBuffer(plan, group: group)
+        checkSASKeys(plan, node: group["credentials"])
         if case .certificates(let directory, _) = credentials, options.checkCertificateFiles,
            fileExists(directory, directory: true) {
             let missing = IdentityFileCheck.missingFiles(
@@ -191,8 +192,15 @@ extension ScenarioParser {
 
     private func credentialsSpec(_ node: Node, broker: BrokerSpec?) -> Credentials? {
         if case .scalar(let scalar) = node, scalar.string == "none" { return Credentials.none }
-        guard let reader = MappingReader(node, what: "credentials", allowed: ["certificates", "username", "password"],
+        guard let reader = MappingReader(node, what: "credentials", allowed: ["certificates", "username", "password", "sas"],
                                          diagnostics: diagnostics) else { return nil }
+        if let sasNode = reader["sas"] {
+            for other in ["certificates", "username", "password"] where reader.contains(other) {
+                diagnostics.report(reader.keyNode(other), "credentials take `sas` or `\(other)`, not both",
+                                   hint: "a SAS device sends IoT Hub's username and a fresh token itself; set `username` inside `sas` to change it")
+            }
+            return sasCredentials(sasNode, broker: broker).map { .sas($0) }
+        }
         if let directoryNode = reader["certificates"] {
             if let passwordNode = reader["password"] {
                 diagnostics.report(passwordNode, "credentials take either `certificates` or a `password`, not both",

@@ -30,6 +30,8 @@ public enum TimelineAction: Sendable, Hashable {
     case publish(PublishSpec)
     /// The selected devices present a faulty certificate on their next connect.
     case certFault(CertFaultSpec)
+    /// The selected SAS devices reconnect at once presenting a faulty token, and keep presenting one.
+    case sasFault(SASFaultSpec)
     /// The IoT Hub operator sends each selected device a cloud-to-device message, a desired-properties
     /// patch or a direct method call (lab broker, profile `iothub`).
     case iotHub(IoTHubSpec)
@@ -200,6 +202,29 @@ public struct CertFaultSpec: Sendable, Hashable {
     public init(target: Target, kind: CertFaultKind) {
         self.target = target
         self.kind = kind
+    }
+}
+
+/// A SAS token problem a device presents (`sas-fault`).
+public enum SASFaultKind: String, Sendable, Hashable, CaseIterable {
+    /// Its expiry is already past (a device clock behind, or a token kept too long).
+    case expiredToken = "expired-token"
+    /// Signed with a key that is not the device's (a key rotated in the hub but not on the device).
+    case wrongKey = "wrong-key"
+    /// Another device's valid token (a provisioning mix-up).
+    case otherDevice = "other-device"
+}
+
+public struct SASFaultSpec: Sendable, Hashable {
+    public var target: Target
+    public var kind: SASFaultKind
+    /// How long the device keeps presenting the faulty token; nil: to the end of the run.
+    public var duration: Duration?
+
+    public init(target: Target, kind: SASFaultKind, duration: Duration? = nil) {
+        self.target = target
+        self.kind = kind
+        self.duration = duration
     }
 }
 

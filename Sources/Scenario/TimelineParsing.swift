@@ -2,7 +2,7 @@ import Yams
 
 extension ScenarioParser {
     static let actionKeys = [
-        "ramp", "disconnect", "duplicate-client-id", "throttle", "burst", "publish", "cert-fault", "iothub", "wait",
+        "ramp", "disconnect", "duplicate-client-id", "throttle", "burst", "publish", "cert-fault", "sas-fault", "iothub", "wait",
         "stop",
     ]
     static let selectionKeys = ["select", "group"]
@@ -133,6 +133,21 @@ extension ScenarioParser {
                 }
             }
             return .certFault(CertFaultSpec(target: target, kind: kind))
+        case "sas-fault":
+            guard let reader = actionReader(node, key, extra: ["kind", "for"]),
+                  let target = target(reader, context: context),
+                  let kindNode = reader.required("kind", hint: SASFaultKind.allCases.map(\.rawValue).joined(separator: ", ")),
+                  let kind = diagnostics.choice(kindNode, "SAS fault", as: SASFaultKind.self)
+            else { return nil }
+            let duration = reader["for"].flatMap { diagnostics.duration($0, "for", positive: true) }
+            for group in groupsOf(target, context: context) {
+                guard case .sas = group.credentials else {
+                    diagnostics.report(node, "sas-fault targets group `\(group.name)`, which does not use SAS tokens",
+                                       hint: "set credentials: { sas: { … } } on that group, or aim the step at a SAS group with `group:`")
+                    continue
+                }
+            }
+            return .sasFault(SASFaultSpec(target: target, kind: kind, duration: duration))
         case "iothub":
             guard let reader = actionReader(node, key, extra: Self.iotHubStepKeys),
                   let target = target(reader, context: context),

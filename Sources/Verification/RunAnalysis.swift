@@ -113,7 +113,8 @@ public enum RunAnalysis {
                 + CloudAnalysis.evaluate(plan.expectations.iotHub, cloud),
             cloud: cloud,
             sessions: DeviceSideAnalysis.sessions(events),
-            deviceErrors: DeviceSideAnalysis.errors(events)
+            deviceErrors: DeviceSideAnalysis.errors(events),
+            credentials: CredentialAnalysis.analyze(events)
         )
     }
 

@@ -27,6 +27,8 @@ public struct RunReport: Codable, Sendable, Hashable {
     public var sessions: SessionSection?
     /// Publishes the devices' clients refused and oversized packets they dropped; nil (absent) when none.
     public var deviceErrors: DeviceErrorSection?
+    /// CONNECTs the broker refused (by device, with the reason) and SAS token renewals; nil (absent) when none.
+    public var credentials: CredentialSection?
 
     /// True when every expectation passed.
     public var passed: Bool { expectations.allSatisfy(\.passed) }
@@ -36,7 +38,7 @@ public struct RunReport: Codable, Sendable, Hashable {
         series: RunSeries, steps: [StepMark], faults: [FaultMark], wills: WillSection,
         retainedStatus: StatusSection, telemetry: TelemetrySection, latency: [LatencyEntry],
         expectations: [ExpectationResult], cloud: CloudSection? = nil, sessions: SessionSection? = nil,
-        deviceErrors: DeviceErrorSection? = nil
+        deviceErrors: DeviceErrorSection? = nil, credentials: CredentialSection? = nil
     ) {
         self.scenario = scenario
         self.durationNs = durationNs
@@ -53,6 +55,7 @@ public struct RunReport: Codable, Sendable, Hashable {
         self.cloud = cloud
         self.sessions = sessions
         self.deviceErrors = deviceErrors
+        self.credentials = credentials
     }
 }
 

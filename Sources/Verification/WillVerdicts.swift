@@ -177,7 +177,7 @@ public enum WillVerdicts {
         case .graceful: .graceful
         case .gracefulWithWill: .gracefulWithWill
         case .impostorStarted: .takeover
-        case .throttled, .unthrottled, .certFault, .burst, .publish, .cloudMessage: nil
+        case .throttled, .unthrottled, .certFault, .sasFault, .burst, .publish, .cloudMessage: nil
         }
     }
 

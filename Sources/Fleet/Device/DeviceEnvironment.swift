@@ -18,12 +18,13 @@ protocol DeviceLinkFactory: Sendable {
     ) -> any DeviceLink
 }
 
-/// What the devices on one event loop share: where events go, the run clock, how links are opened,
-/// the loop's counters.
+/// What the devices on one event loop share: where events go, the run clock (and the wall clock SAS tokens
+/// name), how links are opened, the loop's counters.
 final class DeviceEnvironment {
     let eventLoop: any EventLoop
     let sink: any RunEventSink
     let clock: RunClock
+    let wallClock: WallClock
     let links: any DeviceLinkFactory
     let counters = DeviceCounters()
     /// Publish → PUBACK/PUBCOMP latency of this loop's telemetry, in nanoseconds (1 µs, 3 digits).
@@ -34,10 +35,12 @@ final class DeviceEnvironment {
         return histogram
     }()
 
-    init(eventLoop: any EventLoop, sink: any RunEventSink, clock: RunClock, links: any DeviceLinkFactory) {
+    init(eventLoop: any EventLoop, sink: any RunEventSink, clock: RunClock, wallClock: WallClock = .system,
+         links: any DeviceLinkFactory) {
         self.eventLoop = eventLoop
         self.sink = sink
         self.clock = clock
+        self.wallClock = wallClock
         self.links = links
     }
 

@@ -71,6 +71,9 @@ final class DeviceProfile: Sendable {
             password = ByteBuffer(string: secret)
         case .certificate(_, let user):
             username = user
+        case .sas(let sas):
+            // The token is the device's to sign at each connect (`VirtualDevice`): it names the time.
+            username = sas.username
         case .none:
             break
         }

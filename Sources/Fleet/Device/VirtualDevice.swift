@@ -26,6 +26,15 @@ final class VirtualDevice {
     private var reconnectTimer: Scheduled<Void>?
     private var shape = LinkShape.unshaped
     private var certificateFault: CertFaultKind?
+    /// What a SAS device gets wrong in its token while a `sas-fault` lasts.
+    private var sasFault: SASFaultKind?
+    /// What the current connection's token presented (nil: a good token, or no SAS).
+    private var presentedSASFault: String?
+    /// The current connection's token expiry (Unix seconds), and the timer that renews it before then.
+    private var tokenExpiry: Int?
+    private var renewalTimer: Scheduled<Void>?
+    /// A graceful end of the connection is under way to reconnect with a fresh token.
+    private var reconnectingWithNewToken = false
     private var bootedAt: NIODeadline?
     /// When the device last sent a packet of its own (CONNECT, SUBSCRIBE, PUBLISH), run-clock ns.
     private var lastPacketAt: UInt64?
@@ -141,6 +150,36 @@ final class VirtualDevice {
         record(.faultInjected(fault: .certFault, detail: kind.rawValue))
     }
 
+    /// From now on the device presents a faulty token (nil: good ones again); an online device reconnects at
+    /// once, as on a renewal, so the broker sees the faulty token now.
+    func presentSASFault(_ kind: SASFaultKind?) {
+        guard case .sas = plan.credentials else { return }
+        sasFault = kind
+        guard let kind else { return }
+        environment.counters.faults += 1
+        record(.faultInjected(fault: .sasFault, detail: kind.rawValue))
+        if firmware.phase == .online { reconnectWithNewToken() }
+    }
+
+    /// Ends the connection gracefully (DISCONNECT: the broker discards the will) and connects again once it has
+    /// closed, as the Azure IoT SDKs reauthorize ("will issue disconnect and then a connect").
+    private func reconnectWithNewToken() {
+        reconnectingWithNewToken = true
+        handle(.disconnect(.graceful, resume: .never))
+    }
+
+    private func scheduleRenewal() {
+        renewalTimer?.cancel()
+        renewalTimer = nil
+        guard case .device = role, case .sas(let sas) = plan.credentials, presentedSASFault == nil else { return }
+        let generation = linkGeneration
+        renewalTimer = isolatedLoop.scheduleTask(in: TimeAmount(SASTokenIssuer.renewalDelay(sas))) {
+            guard self.linkGeneration == generation, self.firmware.phase == .online else { return }
+            self.record(.tokenRenewed(expiry: self.tokenExpiry ?? 0))
+            self.reconnectWithNewToken()
+        }
+    }
+
     func stop(_ mode: StopMode) {
         handle(.stop(mode == .graceful ? .graceful : .abrupt))
     }
@@ -229,6 +268,12 @@ final class VirtualDevice {
         if !isImpostor { environment.counters.openLinks += 1 }
         var configuration = profile.connectionConfiguration(for: plan)
         if case .device = role, !holdsSessionState, configuration.version == .v5_0 { configuration.cleanStart = true }
+        if case .sas(let sas) = plan.credentials {
+            let issued = SASTokenIssuer.issue(sas, now: environment.wallClock.unixSeconds(), fault: sasFault)
+            configuration.password = ByteBuffer(string: issued.token)
+            tokenExpiry = issued.expiry
+            presentedSASFault = issued.fault
+        }
         linkGeneration += 1
         let carried = session
         session = nil
@@ -247,6 +292,8 @@ final class VirtualDevice {
     private func detachLink() {
         if link != nil, !isImpostor { environment.counters.openLinks -= 1 }
         link = nil
+        renewalTimer?.cancel()
+        renewalTimer = nil
     }
 
     private func subscribe() {
@@ -421,13 +468,15 @@ final class VirtualDevice {
             connackNs: Self.nanoseconds(timings.connAckDuration) ?? 0,
             sessionPresent: info.sessionPresent))
         handle(.connectSucceeded)
+        scheduleRenewal()
     }
 
     private func linkFailed(stage: ConnectStage, error: MQTTClientError) {
         detachLink()
         var reasonCode: UInt8?
         if case .connectionRefused(let code, _) = error { reasonCode = code.rawValue }
-        record(.connectFailed(stage: stage, reason: error.description, reasonCode: reasonCode))
+        let presented = presentedSASFault.map { " — presented \($0)" } ?? ""
+        record(.connectFailed(stage: stage, reason: error.description + presented, reasonCode: reasonCode))
         handle(.connectFailed)
     }
 
@@ -443,6 +492,10 @@ final class VirtualDevice {
         endingInProgress = nil
         record(.disconnected(cause: cause, detail: detail))
         handle(.connectionLost)
+        if reconnectingWithNewToken {
+            reconnectingWithNewToken = false
+            handle(.reconnectNow)
+        }
     }
 
     // MARK: mapping

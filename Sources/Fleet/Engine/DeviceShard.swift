@@ -57,6 +57,12 @@ final class DeviceShard {
             break
         case .certFault(let spec):
             for (_, index) in local { devices[index].presentCertificateFault(spec.kind) }
+        case .sasFault(let spec):
+            for (_, index) in local {
+                let device = devices[index]
+                device.presentSASFault(spec.kind)
+                if let duration = spec.duration { later(duration) { device.presentSASFault(nil) } }
+            }
         case .stop(let mode):
             stopAll(mode)
         case .wait:

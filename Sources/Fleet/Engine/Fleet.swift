@@ -33,7 +33,7 @@ public final class Fleet: TimelineTarget, Sendable {
     /// from outside the group's event loops.
     init(plan: Plan, group: any EventLoopGroup, sink: any RunEventSink, clock: RunClock, links: any DeviceLinkFactory,
          controller controllerConnections: FleetConnections?, cloud cloudService: (any CloudServiceOperator)? = nil,
-         partition: FleetPartition = .whole) throws {
+         partition: FleetPartition = .whole, wallClock: WallClock = .system) throws {
         self.plan = plan
         self.sink = sink
         self.clock = clock
@@ -47,7 +47,8 @@ public final class Fleet: TimelineTarget, Sendable {
         for (shardIndex, loop) in loops.enumerated() {
             let mine = stride(from: shardIndex, to: owned.count, by: loops.count).map { owned[$0] }
             let built = try loop.submit {
-                let environment = DeviceEnvironment(eventLoop: loop, sink: sink, clock: clock, links: links)
+                let environment = DeviceEnvironment(eventLoop: loop, sink: sink, clock: clock, wallClock: wallClock,
+                                                    links: links)
                 let shard = DeviceShard(environment: environment, seed: plan.seed)
                 shard.devices = mine.map {
                     VirtualDevice(plan: $0, profile: profiles[$0.group]!, environment: environment, seed: plan.seed)

@@ -86,6 +86,7 @@ public final class TimelineExecutor {
         case .burst(let spec): spec.target
         case .publish(let spec): spec.target
         case .certFault(let spec): spec.target
+        case .sasFault(let spec): spec.target
         case .iotHub(let spec): spec.target
         case .stop: Target(selection: .all)
         case .wait: nil
@@ -104,6 +105,7 @@ extension TimelineAction {
         case .burst: "burst"
         case .publish: "publish"
         case .certFault: "cert-fault"
+        case .sasFault: "sas-fault"
         case .iotHub: "iothub"
         case .wait: "wait"
         case .stop: "stop"

@@ -128,6 +128,13 @@ final class LibraryScenarioTests: XCTestCase {
         }
         let path = LibraryScenarios.path(name)
         let override = try broker.flatMap { $0.brokerOverride(fileBroker: try LibraryScenarios.plan(path).broker) }
+        return try play(path: path, brokerOverride: override, label: label, file: file, line: line)
+    }
+
+    /// Plays the scenario file at `path` (relative to the repository root) and checks the run as `play(test:)` says.
+    @discardableResult
+    func play(path: String, brokerOverride override: String? = nil, label: String,
+              file: StaticString = #filePath, line: UInt = #line) throws -> FleetBinary.Run {
         let plan = try LibraryScenarios.plan(path, brokerOverride: override)
         if plan.devices().contains(where: { if case .certificate = $0.credentials { true } else { false } })
             || plan.observer.identity != nil {

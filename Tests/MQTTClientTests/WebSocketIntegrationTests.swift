@@ -152,24 +152,17 @@ final class WebSocketIntegrationWillTests: XCTestCase {
         return (device, observer, collector)
     }
 
-    func testWillAfterAbruptClose() async throws {
-        let topic = "devices/\(TestBroker.uniqueID("ws-abrupt"))/status"
-        let (device, observer, collector) = try await deviceWithWill(topic)
-        let reason = await device.close(.abrupt)
-        XCTAssertEqual(reason, .ended(.abrupt))
-        let wills = await collector.wait(on: topic, seconds: 5)
-        XCTAssertEqual(wills.map(\.payload.text), ["offline"])
-        await observer.close(.graceful)
-    }
-
-    func testWillAfterGracefulWithWill() async throws {
-        let topic = "devices/\(TestBroker.uniqueID("ws-with-will"))/status"
-        let (device, observer, collector) = try await deviceWithWill(topic)
-        let reason = await device.close(.gracefulWithWill)
-        XCTAssertEqual(reason, .ended(.gracefulWithWill))
-        let wills = await collector.wait(on: topic, seconds: 5)
-        XCTAssertEqual(wills.map(\.payload.text), ["offline"])
-        await observer.close(.graceful)
+    /// On 3.1.1, graceful-with-will is a WebSocket close without DISCONNECT, abrupt a TCP reset: both wills.
+    func testWillAfterAbruptCloseAndAfterGracefulWithWill() async throws {
+        for ending in [MQTTEnding.abrupt, .gracefulWithWill] {
+            let topic = "devices/\(TestBroker.uniqueID("ws-\(ending)"))/status"
+            let (device, observer, collector) = try await deviceWithWill(topic)
+            let reason = await device.close(ending)
+            XCTAssertEqual(reason, .ended(ending))
+            let wills = await collector.wait(on: topic, seconds: 5)
+            XCTAssertEqual(wills.map(\.payload.text), ["offline"], "\(ending)")
+            await observer.close(.graceful)
+        }
     }
 
     /// After the graceful device, a control device ends abruptly: once its will is in, amqtt has handled

@@ -123,6 +123,9 @@ final class WebSocketUpgradeRequester: ChannelDuplexHandler, RemovableChannelHan
             }
         case let decodeError as HTTPParserError:
             fail(context: context, .malformedResponse("\(decodeError)"))
+        case is IOError where refusal == nil:
+            // A reset before any answer (mosquitto's MQTT listener resets on the GET) is a close before the response.
+            fail(context: context, .closedBeforeResponse)
         default:
             context.fireErrorCaught(error)
         }

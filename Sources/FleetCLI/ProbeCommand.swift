@@ -9,18 +9,21 @@ import Probe
 struct ProbeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "probe",
-        abstract: "Diagnose one connection step by step: DNS, TCP, TLS, client certificate, CONNECT, round trips.",
+        abstract: "Diagnose one connection step by step: DNS, TCP, TLS, client certificate, HTTP upgrade, CONNECT, round trips.",
         discussion: """
             Each layer is tried on its own so that a failure names the layer that broke, with a plain diagnosis.
+            ws:// and wss:// add the WebSocket upgrade (subprotocol mqtt, at the URL's path) as a step of its own.
             Examples:
               fleet probe mqtt://127.0.0.1:1883 --round-trip probe/echo
+              fleet probe ws://127.0.0.1:8080/mqtt --mqtt 3.1.1
+              fleet probe 'wss://myhub.azure-devices.net/$iothub/websocket' --mqtt 3.1.1 --client-id dev-1 ...
               fleet probe mqtts://localhost:8883 --ca Certs/root.pem --cert Certs/devices/dev-1/chain.pem \\
                 --key Certs/devices/dev-1/key.pem --client-id dev-1 --will-topic devices/dev-1/status
             Exit status: 0 when every step passed, 1 otherwise.
             """
     )
 
-    @Argument(help: "Broker URL: mqtt://host[:port] or mqtts://host[:port].")
+    @Argument(help: "Broker URL: mqtt://host[:port], mqtts://host[:port], ws://host[:port][/path] or wss://host[:port][/path] (path: /mqtt unless given).")
     var url: String
 
     @Option(help: "CA certificate(s) to trust, PEM (repeatable). Default: the system's trust store.")

@@ -14,6 +14,8 @@ enum MQTTDiagnosis {
             return Diagnosis(problem: said, hint: hint(forRefusal: code, options: options))
         case .tls(let failure):
             return TLSDiagnosis.explain(failure, presentedClientCertificate: options.tls.certificateChainFile != nil)
+        case .webSocketUpgrade(let failure):
+            return WebSocketDiagnosis.explain(failure, options: options)
         case .closedByPeer, .io:
             return Diagnosis(
                 problem: "the broker closed the connection without a CONNACK (\(error))",
@@ -24,6 +26,23 @@ enum MQTTDiagnosis {
             return Diagnosis(problem: "\(error)", hint: "the broker accepted TCP but did not answer CONNECT; is this an MQTT port?")
         default:
             return Diagnosis(problem: "\(error)", hint: "look at the broker's log")
+        }
+    }
+
+    /// The connection ended or stalled without any MQTT answer: what a port speaking something else does.
+    static func isUnansweredConnect(_ error: any Error) -> Bool {
+        switch error as? MQTTClientError {
+        case .closedByPeer, .io, .connAckTimeout, .protocolViolation: return true
+        default: return false
+        }
+    }
+
+    /// Whether the connection got as far as MQTT: not when TCP, TLS (a TLS 1.3 broker refuses a client
+    /// certificate after the handshake) or the WebSocket upgrade failed beneath it.
+    static func reachedMQTT(_ error: any Error) -> Bool {
+        switch error as? MQTTClientError {
+        case .tcpConnectFailed, .connectTimeout, .tlsConfiguration, .tls, .webSocketUpgrade: return false
+        default: return true
         }
     }
 

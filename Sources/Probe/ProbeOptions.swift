@@ -56,8 +56,14 @@ public struct ProbeOptions: Sendable {
         )
     }
 
+    /// Where the probe's MQTT connections go; a WebSocket upgrade gets the same per-step limit as the rest.
     func endpoint(host: String) -> MQTTEndpoint {
-        MQTTEndpoint(host: host, port: url.port, localAddress: sourceAddress, connectTimeout: timeout,
-                     transport: MQTTTransport(url: url))
+        var transport = MQTTTransport(url: url)
+        if case .webSocket(var settings) = transport {
+            settings.upgradeTimeout = timeout
+            transport = .webSocket(settings)
+        }
+        return MQTTEndpoint(host: host, port: url.port, localAddress: sourceAddress, connectTimeout: timeout,
+                            transport: transport)
     }
 }

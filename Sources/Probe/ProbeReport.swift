@@ -5,6 +5,8 @@ public enum ProbeStep: String, Sendable, Hashable, CaseIterable {
     case tcp = "TCP"
     case tls = "TLS"
     case mutualTLS = "mTLS"
+    /// The WebSocket upgrade of ws:// and wss://: a GET on the URL's path answered by `101 Switching Protocols`.
+    case httpUpgrade = "HTTP upgrade"
     case connect = "CONNECT"
     case roundTrip = "PUBLISH"
     case will = "WILL"

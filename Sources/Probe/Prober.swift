@@ -16,9 +16,12 @@ public struct Prober: Sendable {
     public func run(_ options: ProbeOptions) async -> ProbeReport {
         var report = ProbeReport(target: options.url.description)
         var remaining = ProbeStep.allCases
-        func record(_ step: ProbeStep, _ outcome: ProbeOutcome, since start: ContinuousClock.Instant? = nil) {
-            report.steps.append(ProbeStepResult(step: step, outcome: outcome, duration: start.map { .now - $0 }))
+        func record(_ step: ProbeStep, _ outcome: ProbeOutcome, duration: Duration?) {
+            report.steps.append(ProbeStepResult(step: step, outcome: outcome, duration: duration))
             remaining.removeAll { $0 == step }
+        }
+        func record(_ step: ProbeStep, _ outcome: ProbeOutcome, since start: ContinuousClock.Instant? = nil) {
+            record(step, outcome, duration: start.map { .now - $0 })
         }
         func stop() -> ProbeReport {
             for step in remaining { record(step, .skipped("an earlier step failed")) }
@@ -82,20 +85,46 @@ public struct Prober: Sendable {
                 record(.mutualTLS, .skipped("no client certificate given (--cert, --key)"))
             }
         } else {
-            record(.tls, .skipped("mqtt:// is plain TCP"))
-            record(.mutualTLS, .skipped("mqtt:// is plain TCP"))
+            record(.tls, .skipped("\(options.url.scheme.rawValue):// is plain TCP"))
+            record(.mutualTLS, .skipped("\(options.url.scheme.rawValue):// is plain TCP"))
         }
 
-        // CONNECT / CONNACK, with the will when one is to be verified.
+        // The HTTP upgrade (ws://, wss://) and CONNECT / CONNACK, with the will when one is to be verified.
+        // Both run on the MQTT connection itself: the upgrade is a phase of it, timed and typed by the client,
+        // and the broker sees one connection, not an extra one that upgrades and leaves.
+        func upgradePassed(in duration: Duration?) {
+            if let path = options.url.path {
+                record(.httpUpgrade, .passed("GET \(path): 101 Switching Protocols, subprotocol mqtt"), duration: duration)
+            } else {
+                record(.httpUpgrade, .skipped("\(options.url.scheme.rawValue):// is MQTT without WebSocket"))
+            }
+        }
         start = .now
         let client: MQTTClient
         do {
             client = try await connect(options, clientIDSuffix: "", will: options.will)
-            record(.connect, .passed(Self.describe(client.connectResult)), since: start)
         } catch {
-            record(.connect, .failed(MQTTDiagnosis.connect(error, options: options)), since: start)
+            let elapsed = ContinuousClock.now - start
+            var diagnosis = MQTTDiagnosis.connect(error, options: options)
+            // mqtt:// against a port that never answered as MQTT: say what the port speaks, if it is TLS or HTTP.
+            if options.url.scheme == .mqtt, MQTTDiagnosis.isUnansweredConnect(error),
+               let spoken = await transport.portProtocol(at: address, host: options.url.host) {
+                diagnosis = spoken.diagnosis(for: options.url)
+            }
+            // The failure belongs to the first step on this connection that did not complete. A failed
+            // upgrade's time is unknown: the error carries no timings, and `elapsed` includes TCP and TLS again.
+            if options.url.path != nil, !MQTTDiagnosis.reachedMQTT(error) {
+                record(.httpUpgrade, .failed(diagnosis), duration: nil)
+            } else {
+                upgradePassed(in: nil)
+                record(.connect, .failed(diagnosis), duration: elapsed)
+            }
             return stop()
         }
+        // Each step's own time from the connection's phases: the layers below were steps of their own.
+        let timings = client.connectResult.timings
+        upgradePassed(in: timings.webSocketUpgradeDuration.map(Self.duration))
+        record(.connect, .passed(Self.describe(client.connectResult)), duration: timings.connAckDuration.map(Self.duration))
 
         if let topic = options.roundTripTopic {
             start = .now
@@ -240,6 +269,8 @@ public struct Prober: Sendable {
         }
         return parts.joined(separator: ", ")
     }
+
+    static func duration(_ amount: TimeAmount) -> Duration { .nanoseconds(amount.nanoseconds) }
 
     static func seconds(_ amount: TimeAmount) -> String {
         "\(Double(amount.nanoseconds) / 1e9) s"

@@ -7,6 +7,9 @@ enum TestBroker {
     static let aclPort = 1884
     static let mutualTLSPort = 8883
     static let tlsPort = 8884
+    /// amqtt's WebSocket listeners (any path, subprotocol mqtt; MQTT 3.1.1 only); wss uses the same PKI.
+    static let amqttWebSocketPort = 8080
+    static let amqttSecureWebSocketPort = 8443
 
     /// `FLEET_TEST_PKI`, else `.test-broker/pki` in the repository.
     static let pki: URL = {

@@ -93,6 +93,8 @@ start_mosquitto() {
   return 1
 }
 
+amqtt_ports="1885 8080 8443"
+
 start_amqtt() {
   if amqtt_running; then
     echo "amqtt $(cat "$dir/amqtt.pid") already running (Scripts/test-broker.sh stop to stop it)"
@@ -102,10 +104,20 @@ start_amqtt() {
     echo "amqtt is not installed: pip install amqtt==0.12.1 (bash .ci/run does)" >&2
     return 1
   fi
+  # amqtt keeps running when a listener fails to bind, and another program on the port would answer
+  # the readiness poll: so the ports must be free before, and the log free of a failed start after.
+  local port
+  for port in $amqtt_ports; do
+    if (echo > "/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+      echo "amqtt cannot start: 127.0.0.1:$port is taken by another program" >&2
+      return 1
+    fi
+  done
   sed -e "s|@PKI@|$pki|g" "$src/.ci/amqtt/amqtt.yaml.in" > "$dir/amqtt.yaml"
   # Its own session, so that ending the shell or job that started it does not end the broker.
   capped setsid python3 -m amqtt.scripts.broker_script -c "$dir/amqtt.yaml" < /dev/null > "$dir/amqtt.log" 2>&1 &
-  if await_broker "$dir/amqtt.pid" "amqtt.scripts.broker_script -c $dir/amqtt.yaml" 1885 8080 8443; then
+  if await_broker "$dir/amqtt.pid" "amqtt.scripts.broker_script -c $dir/amqtt.yaml" $amqtt_ports &&
+    ! grep -q "Broker startup failed" "$dir/amqtt.log"; then
     echo "amqtt $(cat "$dir/amqtt.pid") on 127.0.0.1:1885 (plain) 8080 (ws) 8443 (wss); MQTT 3.1.1 only"
     return 0
   fi

@@ -53,6 +53,22 @@ extension LibraryScenarioTests {
         try playOverWebSocket("graceful-disconnect-no-lwt", broker: "url: lab\n  websocket: true")
     }
 
+    /// IoT Hub over WebSocket at `/$iothub/websocket` with SAS devices (a DPS group key): C2D and a direct method
+    /// answered, and an expired token refused with its reason, each time the device retries.
+    func testIothubSasWebsocket() throws {
+        let run = try play()
+        let report = try run.report()
+        XCTAssertTrue(report.latency.contains { $0.phase == .webSocketUpgrade && $0.summary.count == 4 },
+                      "each device's upgrade measured: \(report.latency.map(\.phase))")
+        let credentials = try XCTUnwrap(report.credentials, "the refusals are in the credentials section")
+        XCTAssertEqual(Set(credentials.reasons.keys), ["ws-meter-03", "ws-meter-04"], "the devices the sas-fault step picks")
+        for (device, reason) in credentials.reasons {
+            XCTAssertTrue(reason.contains("Bad User Name or Password (0x86)") && reason.contains("expired SAS token"),
+                          "\(device): \(reason)")
+        }
+        XCTAssertGreaterThanOrEqual(credentials.refusedConnects.total, 4, "refused again at each retry")
+    }
+
     /// Plays a copy of the library file `name` whose broker section is `broker`, and checks the run as
     /// `play(test:)` does (the file's verdicts, every step's selected devices).
     private func playOverWebSocket(_ name: String, broker: String, file: StaticString = #filePath, line: UInt = #line) throws {

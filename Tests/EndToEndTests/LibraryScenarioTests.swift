@@ -32,6 +32,10 @@ final class LibraryScenarioTests: XCTestCase {
         "iothub-qos2-closes-connection",
         // Its test is IoTHubScenarioTests (one process and a split run).
         "iothub-twin-and-methods",
+        // Its test is in LibraryScenarioTests+WebSocket.swift.
+        "iothub-sas-websocket",
+        // Its test is SASTokenScenarioTests.
+        "sas-token-expiry",
         // On Scenarios/profiles/constrained.yaml; its test is in LibraryScenarioTests+Sessions.swift.
         "receive-maximum-respected",
     ]

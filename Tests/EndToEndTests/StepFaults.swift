@@ -73,6 +73,7 @@ struct StepFaults {
         case .duplicateClientID: .impostorStarted
         case .throttle: .throttled
         case .certFault: .certFault
+        case .sasFault: .sasFault
         case .burst: .burst
         case .publish: .publish
         case .iotHub: .cloudMessage
@@ -86,6 +87,7 @@ struct StepFaults {
         case .duplicateClientID(let spec): spec.target
         case .throttle(let spec): spec.target
         case .certFault(let spec): spec.target
+        case .sasFault(let spec): spec.target
         case .burst(let spec): spec.target
         case .publish(let spec): spec.target
         case .iotHub(let spec): spec.target

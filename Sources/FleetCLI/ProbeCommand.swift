@@ -38,6 +38,9 @@ struct ProbeCommand: AsyncParsableCommand {
     @Option(help: "Name to send in SNI and to check the broker's certificate against (default: the URL's host).")
     var serverName: String?
 
+    @Option(help: "ALPN protocol to offer in the TLS handshake, most preferred first (repeatable), e.g. mqtt.")
+    var alpn: [String] = []
+
     @Flag(help: "Do not check that the broker's certificate names the host (the chain is still verified).")
     var insecureSkipHostnameCheck = false
 
@@ -117,7 +120,7 @@ struct ProbeCommand: AsyncParsableCommand {
         let options = ProbeOptions(
             url: brokerURL,
             tls: TLSSettings(caFiles: ca, certificateChainFile: cert, privateKeyFile: key, serverName: serverName,
-                             verification: verification),
+                             verification: verification, applicationProtocols: alpn),
             clientID: clientID ?? "fleet-probe-\(UUID().uuidString.prefix(8).lowercased())",
             username: username, password: password, version: version, keepAliveSeconds: keepalive,
             roundTripTopic: roundTrip, will: will,

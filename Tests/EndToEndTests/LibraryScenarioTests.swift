@@ -32,8 +32,6 @@ final class LibraryScenarioTests: XCTestCase {
         "iothub-qos2-closes-connection",
         // Its test is IoTHubScenarioTests (one process and a split run).
         "iothub-twin-and-methods",
-        // Its test is SASTokenScenarioTests.
-        "sas-token-expiry",
         // Its test is in LibraryScenarioTests+WebSocket.swift.
         "iothub-sas-websocket",
         // Its test is SASTokenScenarioTests.

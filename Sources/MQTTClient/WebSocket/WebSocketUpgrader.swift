@@ -171,7 +171,7 @@ extension WebSocketUpgrader: Sendable {}
 extension WebSocketUpgradeRequester: Sendable {}
 
 /// `text` without leading and trailing whitespace (no Foundation in this target).
-func trimmed(_ text: String) -> String {
+private func trimmed(_ text: String) -> String {
     let isSpace: (Character) -> Bool = { $0.isWhitespace }
     guard let first = text.firstIndex(where: { !isSpace($0) }), let last = text.lastIndex(where: { !isSpace($0) }) else {
         return ""

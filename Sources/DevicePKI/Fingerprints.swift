@@ -2,9 +2,10 @@ import Crypto
 
 /// The two ways brokers and people name a certificate by hash.
 public struct CertificateFingerprints: Sendable, Hashable, Codable {
-    /// SHA-1 of the DER certificate, uppercase hex without separators: Azure Event Grid's ThumbprintMatch value.
+    /// SHA-1 of the DER certificate, uppercase hex without separators (IoT Hub takes it or SHA-256).
     public let sha1Thumbprint: String
-    /// SHA-256 of the DER certificate, uppercase hex without separators.
+    /// SHA-256 of the DER certificate, uppercase hex without separators: what Event Grid's samples register
+    /// for ThumbprintMatch (`step certificate fingerprint`).
     public let sha256Fingerprint: String
 
     public init(derBytes: [UInt8]) {

@@ -7,7 +7,7 @@ struct CertsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "certs",
         abstract: "Make the CA, device identities and broker certificate the fleet authenticates with.",
-        subcommands: [CertsInitCommand.self, CertsIssueCommand.self, CertsServerCommand.self]
+        subcommands: [CertsInitCommand.self, CertsIssueCommand.self, CertsServerCommand.self, CertsExportCommand.self]
     )
 }
 

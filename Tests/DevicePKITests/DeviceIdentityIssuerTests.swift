@@ -72,7 +72,7 @@ final class DeviceIdentityIssuerTests: XCTestCase {
             XCTAssertEqual(ISO8601DateFormatter().date(from: entry.notAfter), leaf.notValidAfter)
             XCTAssertEqual(ISO8601DateFormatter().date(from: entry.notBefore), leaf.notValidBefore)
 
-            // openssl agrees on the thumbprint Azure Event Grid's ThumbprintMatch expects.
+            // openssl agrees on the SHA-1 thumbprint (Event Grid registers the SHA-256 one, checked just above).
             let openssl = try runTool("openssl", ["x509", "-in", directory + "/" + entry.certificatePath, "-noout", "-fingerprint", "-sha1"])
             XCTAssertEqual(openssl.output.split(separator: "=").last?.replacingOccurrences(of: ":", with: "")
                 .trimmingCharacters(in: .whitespacesAndNewlines), entry.sha1Thumbprint)

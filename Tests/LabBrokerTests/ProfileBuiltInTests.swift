@@ -96,7 +96,8 @@ final class ProfileBuiltInTests: XCTestCase {
         let seedRules: [String: Set<String>] = [
             "eventgrid": ["protocol-versions", "requires-tls", "authentication", "maximum-qos", "qos-above-maximum",
                           "retain", "maximum-keep-alive", "topic-alias-maximum", "maximum-packet-size",
-                          "maximum-session-expiry", "takeover", "unauthorized-will", "shared-subscriptions",
+                          "maximum-session-expiry", "takeover", "max-sessions-per-authentication-name",
+                          "unauthorized-will", "shared-subscriptions",
                           "offline-queue", "authorization", "messages-per-client", "connects-per-client",
                           "connects-total", "lockout"],
             "iothub": ["protocol-versions", "requires-tls", "authentication", "maximum-qos", "qos-above-maximum", "retain",

@@ -19,7 +19,7 @@ final class ProfileRuleEventGridTests: XCTestCase {
         let tested: Set<String> = [
             "protocol-versions", "requires-tls", "authentication", "maximum-qos", "qos-above-maximum", "retain",
             "maximum-keep-alive", "topic-alias-maximum", "maximum-packet-size", "maximum-session-expiry", "takeover",
-            "unauthorized-will", "shared-subscriptions", "offline-queue", "authorization", "messages-per-client",
+            "max-sessions-per-authentication-name", "unauthorized-will", "shared-subscriptions", "offline-queue", "authorization", "messages-per-client",
             "connects-per-client", "connects-total", "lockout",
         ]
         XCTAssertEqual(Set(try shippedProfile("eventgrid").sources.keys), tested)
@@ -261,6 +261,34 @@ final class ProfileRuleEventGridTests: XCTestCase {
             let echo = harness.publishQoS1("devices/\(client)/still", ByteBuffer(string: "here"), on: live)
             XCTAssertEqual(echo.pubackCodes, [.success])
             XCTAssertEqual(echo.publishPackets.map(\.payload.string), ["here"])
+        }
+    }
+
+    /// seed 004's namespace holds 3 sessions per authentication name: three client IDs under one certificate
+    /// CN connect, a fourth is refused (0x97; 3.1.1: not authorized) while the three live on, and a freed slot
+    /// (a graceful or an abrupt ending) admits it. Another name is not counted against this one.
+    func testEventGridMaxSessionsPerAuthenticationNameRefusesOneMore() throws {
+        let harness = try harness()
+        for version in bothVersions {
+            let name = "app-\(version.rawValue)"
+            let sessions = (1...3).map {
+                harness.connectedDevice("\(name)-session-\($0)", certificate: .commonName(name), version: version)
+            }
+            let fourth = harness.connectDevice("\(name)-session-4", certificate: .commonName(name), version: version)
+            assertRefused(harness, fourth, version: version, reason: .quotaExceeded, returnCode: .notAuthorized)
+            for session in sessions { assertAlive(harness, session) }
+            _ = harness.connectedDevice("other-\(version.rawValue)", certificate: .commonName("other-\(version.rawValue)"),
+                                        version: version)
+
+            harness.advance(.seconds(1))
+            harness.disconnect(sessions[0])
+            let afterGraceful = harness.connectedDevice("\(name)-session-4", certificate: .commonName(name), version: version)
+            harness.advance(.seconds(1))
+            harness.closeTransport(sessions[1])
+            _ = harness.connectedDevice("\(name)-session-5", certificate: .commonName(name), version: version)
+            assertRefused(harness, harness.connectDevice("\(name)-session-6", certificate: .commonName(name), version: version),
+                          version: version, reason: .quotaExceeded, returnCode: .notAuthorized)
+            assertAlive(harness, afterGraceful)
         }
     }
 

@@ -26,6 +26,8 @@ public final class BrokerEngine {
 
     var connections: [ConnectionID: BrokerConnection] = [:]
     var sessions: [String: BrokerSession] = [:]
+    /// Connected sessions per authentication name, kept only when the profile bounds them.
+    var connectedSessionsByName: [String: Int] = [:]
     let subscriptionIndex = SubscriptionIndex()
     let retained: RetainedMessages
     var timers = BrokerTimers()

@@ -127,6 +127,12 @@ extension BrokerEngine {
             }
         }
 
+        let liveSession = sessions[clientID]?.connection
+        if let maximum = profile.maximumSessionsPerAuthenticationName, liveSession == nil,
+           connectedSessionsByName[identity.authenticationName, default: 0] >= maximum {
+            return refuse(.quotaExceeded, &actions)
+        }
+
         if let existing = sessions[clientID], let live = existing.connection {
             switch profile.takeover {
             case .refuseNew:
@@ -160,6 +166,9 @@ extension BrokerEngine {
 
         connection.version = version
         connection.identity = identity
+        if profile.maximumSessionsPerAuthenticationName != nil {
+            connectedSessionsByName[identity.authenticationName, default: 0] += 1
+        }
         connection.grants = grants
         connection.will = will
         connection.session = session

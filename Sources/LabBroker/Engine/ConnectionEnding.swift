@@ -36,6 +36,10 @@ extension BrokerEngine {
             withWill = true
         }
         guard let session = connection.session else { return }
+        if profile.maximumSessionsPerAuthenticationName != nil, let name = connection.identity?.authenticationName {
+            connectedSessionsByName[name, default: 1] -= 1
+            if connectedSessionsByName[name] == 0 { connectedSessionsByName[name] = nil }
+        }
         connection.session = nil
         session.connection = nil
         let will = withWill ? connection.will : nil

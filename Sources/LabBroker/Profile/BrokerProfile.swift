@@ -34,6 +34,10 @@ public struct BrokerProfile: Sendable, Hashable {
     public var maximumSessionExpiry: UInt32?
     /// What a CONNECT with the client ID of a live session does.
     public var takeover: TakeoverRule
+    /// Connected sessions (distinct client IDs) one authentication name may hold at once; a CONNECT beyond
+    /// it is refused with 0x97 Quota exceeded (Event Grid's "Maximum client sessions per authentication
+    /// name"). nil: any number.
+    public var maximumSessionsPerAuthenticationName: Int?
     /// What a CONNECT whose will topic the client may not publish to gets.
     public var unauthorizedWill: UnauthorizedWillRule
     /// What a SUBSCRIBE to a filter the client may not subscribe to gets.
@@ -68,6 +72,7 @@ public struct BrokerProfile: Sendable, Hashable {
         receiveMaximum: UInt16 = 65535,
         maximumSessionExpiry: UInt32? = nil,
         takeover: TakeoverRule = .replaceOld,
+        maximumSessionsPerAuthenticationName: Int? = nil,
         unauthorizedWill: UnauthorizedWillRule = .refuseConnect,
         unauthorizedSubscribe: UnauthorizedSubscribeRule = .refuse,
         sharedSubscriptions: Bool = true,
@@ -91,6 +96,7 @@ public struct BrokerProfile: Sendable, Hashable {
         self.receiveMaximum = receiveMaximum
         self.maximumSessionExpiry = maximumSessionExpiry
         self.takeover = takeover
+        self.maximumSessionsPerAuthenticationName = maximumSessionsPerAuthenticationName
         self.unauthorizedWill = unauthorizedWill
         self.unauthorizedSubscribe = unauthorizedSubscribe
         self.sharedSubscriptions = sharedSubscriptions

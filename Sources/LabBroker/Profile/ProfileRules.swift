@@ -57,6 +57,11 @@ struct ProfileRule: Sendable {
             values.choice(node, "`takeover`", ["replace-old": TakeoverRule.replaceOld, "refuse-new": .refuseNew])
                 .map { profile.takeover = $0 }
         },
+        ProfileRule(key: "max-sessions-per-authentication-name") { node, values, profile in
+            if values.isNone(node) { profile.maximumSessionsPerAuthenticationName = nil; return }
+            values.integer(node, "`max-sessions-per-authentication-name`", as: Int.self, minimum: 1)
+                .map { profile.maximumSessionsPerAuthenticationName = $0 }
+        },
         ProfileRule(key: "unauthorized-will") { node, values, profile in
             values.choice(node, "`unauthorized-will`", ["refuse-connect": UnauthorizedWillRule.refuseConnect, "drop-will": .dropWill])
                 .map { profile.unauthorizedWill = $0 }

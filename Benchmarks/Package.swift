@@ -46,6 +46,22 @@ let package = Package(
             ],
             path: "Sources/NIOIdleFloor"
         ),
+        // The client's CPU and memory per connection and per message over TCP, WebSocket and each over TLS,
+        // through the product's MQTTClient against a lab broker in its own process. Driven by
+        // Scripts/bench-websocket.sh.
+        .executableTarget(
+            name: "transport-cost",
+            dependencies: [
+                "CHeapInUse",
+                .product(name: "MQTTClient", package: "fleet"),
+                .product(name: "MQTTCore", package: "fleet"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            path: "Sources/TransportCost"
+        ),
+        // glibc's mallinfo2, which Swift's Glibc module leaves out: transport-cost's heap bytes per connection.
+        .target(name: "CHeapInUse", path: "Sources/CHeapInUse"),
     ],
     swiftLanguageModes: [.v6]
 )

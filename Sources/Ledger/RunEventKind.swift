@@ -81,6 +81,19 @@ public enum RunEventKind: Codable, Sendable, Hashable {
     /// A SAS device's token came within its renewal margin of `expiry` (Unix seconds): the device ends its
     /// connection gracefully and reconnects with a fresh token, as the Azure IoT SDKs do.
     case tokenRenewed(expiry: Int)
+    /// An IoT Hub device sent a twin request (a group's `twin:`): a GET or a reported-properties PATCH, with the
+    /// `$rid` it chose.
+    case twinRequested(operation: TwinOperation, requestID: String)
+    /// The hub answered a twin request on `$iothub/twin/res/{status}/?$rid=…`; `roundTripNs` runs from the request.
+    case twinAnswered(operation: TwinOperation, requestID: String, status: Int, roundTripNs: UInt64)
+}
+
+/// The twin requests a device makes.
+public enum TwinOperation: String, Codable, Sendable, Hashable, CaseIterable {
+    /// `$iothub/twin/GET/?$rid=…`: read the twin.
+    case get
+    /// `$iothub/twin/PATCH/properties/reported/?$rid=…`: update the reported properties.
+    case report
 }
 
 /// Where a connection attempt failed.

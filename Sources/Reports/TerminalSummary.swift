@@ -66,6 +66,10 @@ public enum TerminalSummary {
             lines.append("")
             lines += cloudLines(cloud, style: style)
         }
+        if let twin = report.twin {
+            lines.append("")
+            lines += twinLines(twin, style: style)
+        }
 
         lines.append("")
         lines += latencyLines(report.latency, style: style)
@@ -177,7 +181,27 @@ public enum TerminalSummary {
                 lines.append("    \(count) × \(type) delivered cut to the buffer")
             }
         }
+        if let twin = errors.twinFailures {
+            lines.append("  twin requests the hub failed: \(twin.requests.total)" + examples(twin.requests))
+            for (status, count) in twin.statuses.sorted(by: { $0.key < $1.key }) {
+                lines.append("    \(count) × status \(status)")
+            }
+        }
         return lines
+    }
+
+    /// The devices' twin requests by operation: sent, answered, succeeded, and the answers by status.
+    static func twinLines(_ twin: TwinSection, style: TerminalStyle) -> [String] {
+        var table = TextTable()
+        for (operation, counts) in twin.requests.sorted(by: { $0.key < $1.key }) {
+            var cells = "\(counts.sent) sent, \(counts.answered) answered, \(counts.succeeded) succeeded"
+            if counts.unanswered > 0 { cells += ", \(counts.unanswered) unanswered" }
+            let statuses: [String] = counts.statuses.sorted { $0.key < $1.key }.map { "\($0.value) × \($0.key)" }
+            if !statuses.isEmpty { cells += " (" + statuses.joined(separator: ", ") + ")" }
+            table.add([operation == "get" ? "twin GET" : "reported PATCH", cells])
+        }
+        if let slowest = twin.slowestAnswerNs { table.add(["slowest answer", Format.duration(slowest)]) }
+        return [style.bold("Device twin") + " (twin requests)"] + table.render()
     }
 
     /// `, e.g. dev-01 ×3, dev-02 ×1` — the first few devices of a tally.

@@ -28,6 +28,8 @@ public struct DeviceGroupPlan: Sendable, Hashable {
     public var timeouts: DeviceTimeouts
     /// MQTT 5: publish with topic aliases, as many as the broker's Topic Alias Maximum allows (`topic-aliases`).
     public var topicAliases = false
+    /// IoT Hub device twin requests the devices make (`twin:`); nil: none.
+    public var twin: TwinSpec?
     /// Where the group is declared, for messages about it.
     public var location: SourceLocation
 
@@ -91,7 +93,7 @@ public struct DeviceGroupPlan: Sendable, Hashable {
             respond: respond.map {
                 let topic = bind($0.topic)
                 return DeviceResponse(on: bindText($0.on), topic: topic.description, payload: bind($0.payload), qos: $0.qos,
-                                      after: $0.after, requestIDTopic: topic.parts.contains(.requestID) ? topic : nil)
+                                      after: $0.after, requestIDTopic: topic.capturesRequest ? topic : nil)
             },
             retry: retry, bootDelay: bootDelay, maxPacketSize: maxPacketSize
         )

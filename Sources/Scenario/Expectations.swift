@@ -119,6 +119,7 @@ public enum LatencyPhase: String, Sendable, Hashable, CaseIterable {
     case endToEnd = "end-to-end"
     case willDelivery = "will-delivery"
     case commandReply = "command-reply"
+    case twinResponse = "twin-response"
 }
 
 /// "The p-th percentile of this phase stays at or below max".

@@ -21,7 +21,7 @@ extension ScenarioParser {
     static let groupKeys = [
         "name", "count", "client-id", "personality", "protocol", "keepalive", "clean-start", "session-expiry",
         "credentials", "telemetry", "subscribe", "respond", "will", "birth", "retry", "boot-delay", "max-packet-size",
-        "timeouts", "topic-aliases",
+        "timeouts", "topic-aliases", "twin",
     ]
     static let defaultTelemetryPayload = #"{"ClientID":"{clientId}","Sequence":{sequence}}"#
 
@@ -107,6 +107,7 @@ extension ScenarioParser {
             retry: retry, bootDelay: bootDelay, maxPacketSize: maxPacketSize, location: location, respond: respond,
             timeouts: timeouts)
         plan.topicAliases = topicAliases
+        plan.twin = group["twin"].flatMap { twinSpec($0, rules: rules, subscriptions: subscribe) }
         refuseMessagesOverBuffer(plan, group: group)
         checkSASKeys(plan, node: group["credentials"])
         if case .certificates(let directory, _) = credentials, options.checkCertificateFiles,

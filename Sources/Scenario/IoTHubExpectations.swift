@@ -4,10 +4,13 @@ public struct IoTHubExpectations: Sendable, Hashable {
     public var delivered: IoTHubShare?
     /// Whether the direct method calls were answered (any status, a JSON or empty body) before their timeout.
     public var methodsAnswered: IoTHubShare?
+    /// Whether the devices' twin requests (`twin:`) were answered with a success (2xx) status.
+    public var twinAnswered: IoTHubShare?
 
-    public init(delivered: IoTHubShare? = nil, methodsAnswered: IoTHubShare? = nil) {
+    public init(delivered: IoTHubShare? = nil, methodsAnswered: IoTHubShare? = nil, twinAnswered: IoTHubShare? = nil) {
         self.delivered = delivered
         self.methodsAnswered = methodsAnswered
+        self.twinAnswered = twinAnswered
     }
 }
 

@@ -12,13 +12,15 @@ struct PublishRules {
 
 extension ScenarioParser {
     func telemetrySpec(_ node: Node, rules: PublishRules) -> TelemetrySpec? {
-        let keys = ["topic", "every", "qos", "retain", "payload", "content-type", "message-expiry", "user-properties"]
+        let keys = ["topic", "every", "qos", "retain", "payload", "content-type", "message-expiry", "user-properties",
+                    "properties"]
         guard let reader = MappingReader(node, what: "telemetry", allowed: keys, diagnostics: diagnostics),
               let topicNode = reader.required("topic", hint: "e.g. devices/{clientId}/sequence"),
-              let topic = topicName(topicNode, "topic"),
+              var topic = topicName(topicNode, "topic"),
               let everyNode = reader.required("every", hint: "e.g. every: 2s"),
               let every = diagnostics.duration(everyNode, "every", positive: true)
         else { return nil }
+        if let bag = reader["properties"].flatMap(telemetryPropertyBag) { topic = topic.appendingPropertyBag(bag) }
         let defaults = rules.personality.defaults
         let qos = reader["qos"].flatMap { publishQoS($0, rules: rules) } ?? min(defaults.telemetryQoS, rules.limits?.maxQoS ?? 2)
         let retain = reader["retain"].flatMap { retainFlag($0, rules: rules) } ?? false
@@ -111,8 +113,7 @@ extension ScenarioParser {
                 diagnostics.report(onNode, "respond.on `\(on)` matches none of the group's subscriptions, so nothing would arrive to answer",
                                    hint: "add it to `subscribe:`")
             }
-            let payload = reader["payload"].flatMap { template($0, "payload", scope: .perMessage, allowEmpty: true) }
-                ?? Template(literal: "ok")
+            let payload = reader["payload"].flatMap { replyPayload($0, on: on) } ?? Template(literal: "ok")
             let qos = reader["qos"].flatMap { publishQoS($0, rules: rules) } ?? 0
             let after = reader["after"].flatMap { diagnostics.duration($0, "after") } ?? .zero
             return ResponseSpec(on: on, topic: topic, payload: payload, qos: qos, after: after)
@@ -160,7 +161,7 @@ extension ScenarioParser {
     }
 
     /// QoS of a message the device itself publishes.
-    private func publishQoS(_ node: Node, rules: PublishRules) -> Int? {
+    func publishQoS(_ node: Node, rules: PublishRules) -> Int? {
         let maxQoS = min(rules.personality.defaults.maxPublishQoS, rules.limits?.maxQoS ?? 2)
         return diagnostics.qos(node, max: maxQoS, why: maxQoSReason(rules))
     }

@@ -22,7 +22,7 @@ extension Template {
             case .text(let text): total + text.utf8.count
             case .fill(let size): total + size
             case .index(let width): total + max(width, 1)
-            case .clientID, .group, .sequence, .timestamp, .uptimeMs, .random, .requestID: total + 1
+            case .clientID, .group, .sequence, .timestamp, .uptimeMs, .random, .requestID, .methodName: total + 1
             }
         }
     }

@@ -5,21 +5,33 @@ extension ScenarioParser {
     static let methodRequestFilter = "$iothub/methods/POST/#"
 
     /// A `respond:` rule's topic: a topic name fixed per device, which may take `{rid}` — the `$rid` of the
-    /// request it answers — when the rule answers IoT Hub direct method requests
-    /// (`topic: "$iothub/methods/res/200/?$rid={rid}"`).
+    /// request it answers — and `{method}`, its method name, when the rule answers IoT Hub direct method
+    /// requests (`topic: "$iothub/methods/res/200/?$rid={rid}"`).
     func replyTopic(_ node: Node, on: Template, onNode: Node) -> Template? {
         guard let topic = template(node, "topic", scope: .replyTopic) else { return nil }
         if let problem = TopicRules.problemWithTopicName(topic.description) {
             diagnostics.report(node, "`topic`: \(problem)")
             return nil
         }
-        if topic.parts.contains(.requestID),
-           !TopicRules.filtersOverlap(TopicRules.wildcardFilter(for: on), Self.methodRequestFilter) {
-            diagnostics.report(node, "`{rid}` is the `$rid` of an IoT Hub direct method request, but respond.on `\(on)` "
-                               + "receives none",
-                               hint: "answer on: \"\(Self.methodRequestFilter)\" (or one method's $iothub/methods/POST/<name>/#)")
-            return nil
-        }
-        return topic
+        return capturesAnswerable(topic, node, on: on) ? topic : nil
+    }
+
+    /// A `respond:` rule's payload: per-message placeholders, and the request's `{rid}` and `{method}` under
+    /// the same condition as in the topic.
+    func replyPayload(_ node: Node, on: Template) -> Template? {
+        guard let payload = template(node, "payload", scope: .replyPayload, allowEmpty: true) else { return nil }
+        return capturesAnswerable(payload, node, on: on) ? payload : nil
+    }
+
+    /// `{rid}` and `{method}` come from direct method requests, so the rule's `on` must receive some.
+    private func capturesAnswerable(_ template: Template, _ node: Node, on: Template) -> Bool {
+        guard template.capturesRequest,
+              !TopicRules.filtersOverlap(TopicRules.wildcardFilter(for: on), Self.methodRequestFilter) else { return true }
+        let what = template.parts.contains(.requestID)
+            ? "`{rid}` is the `$rid` of an IoT Hub direct method request"
+            : "`{method}` is the method name of an IoT Hub direct method request"
+        diagnostics.report(node, "\(what), but respond.on `\(on)` receives none",
+                           hint: "answer on: \"\(Self.methodRequestFilter)\" (or one method's $iothub/methods/POST/<name>/#)")
+        return false
     }
 }

@@ -22,26 +22,33 @@ public struct ResponseSpec: Sendable, Hashable {
 /// One device's response rule, per-device placeholders filled in (the payload keeps its per-message ones).
 public struct DeviceResponse: Sendable, Hashable {
     public var on: String
-    /// The reply topic as the rule writes it, per-device placeholders filled in; a `{rid}` in it is filled
-    /// per request (see `replyTopic(answering:)`).
+    /// The reply topic as the rule writes it, per-device placeholders filled in; a `{rid}` or `{method}` in it
+    /// is filled per request (see `replyTopic(_:)`).
     public var topic: String
+    /// Per-message placeholders and the request's `{rid}` / `{method}` left to fill at each reply.
     public var payload: Template
     public var qos: Int
     public var after: Duration
-    /// The bound topic when it takes the request's `$rid`; nil when it is fixed.
+    /// The bound topic when it takes parts of the request (`$rid`, the method name); nil when it is fixed.
     var requestIDTopic: Template?
 
-    /// Where the reply to a request received on `requestTopic` goes: `topic`, its `{rid}` replaced by the
-    /// request's `$rid` (IoT Hub: "the request ID must match the one in the request message"). nil when the
-    /// topic needs a `$rid` that the request does not carry: the firmware cannot answer it.
+    /// What the reply to a request received on `requestTopic` takes from it; nil when the rule's topic or
+    /// payload needs a `$rid` or method name that the request does not carry: the firmware cannot answer it.
+    public func captures(answering requestTopic: String) -> RequestCaptures? {
+        let captures = RequestCaptures(topic: requestTopic)
+        guard captures.covers(payload), requestIDTopic.map(captures.covers) ?? true else { return nil }
+        return captures
+    }
+
+    /// Where the reply goes: `topic`, its `{rid}` and `{method}` replaced by the request's (IoT Hub: "the request
+    /// ID must match the one in the request message").
+    public func replyTopic(_ captures: RequestCaptures) -> String {
+        requestIDTopic.map(captures.render) ?? topic
+    }
+
+    /// `replyTopic(_:)` for a request received on `requestTopic`; nil when it cannot be answered.
     public func replyTopic(answering requestTopic: String) -> String? {
-        guard let requestIDTopic else { return topic }
-        guard let requestID = Self.requestID(in: requestTopic) else { return nil }
-        var reply = ""
-        for part in requestIDTopic.parts {
-            if case .requestID = part { reply += requestID } else { reply += Template.placeholderText(part) }
-        }
-        return reply
+        captures(answering: requestTopic).map(replyTopic)
     }
 
     /// The value of `$rid` in the query that ends an IoT Hub topic (`$iothub/methods/POST/reboot/?$rid=42`,

@@ -22,8 +22,10 @@ public struct Template: Sendable, Hashable, CustomStringConvertible {
         case uptimeMs
         /// A uniformly drawn integer in the range, from the run's seeded generator.
         case random(ClosedRange<Int>)
-        /// The `$rid` of the request a `respond:` rule answers (reply topics only; see `DeviceResponse`).
+        /// The `$rid` of the request a `respond:` rule answers (its reply topic and payload; see `RequestCaptures`).
         case requestID
+        /// The direct method name of the request a `respond:` rule answers (`$iothub/methods/POST/{method}/…`).
+        case methodName
         /// This many filler bytes (`x`): a payload of a given size (a camera frame, a firmware chunk) that still
         /// carries its sequence and timestamp. At most `Template.maximumFill`.
         case fill(Int)
@@ -31,7 +33,7 @@ public struct Template: Sendable, Hashable, CustomStringConvertible {
         var isPerDevice: Bool {
             switch self {
             case .clientID, .index, .group: true
-            case .text, .sequence, .timestamp, .uptimeMs, .random, .requestID, .fill: false
+            case .text, .sequence, .timestamp, .uptimeMs, .random, .requestID, .methodName, .fill: false
             }
         }
     }
@@ -81,13 +83,13 @@ public struct Template: Sendable, Hashable, CustomStringConvertible {
             case .clientID: .text(clientID)
             case .index(let width): .text(Self.pad(index, width: width))
             case .group: .text(group)
-            case .text, .sequence, .timestamp, .uptimeMs, .random, .requestID, .fill: part
+            case .text, .sequence, .timestamp, .uptimeMs, .random, .requestID, .methodName, .fill: part
             }
         })
     }
 
     /// The text for one message. Per-device placeholders must already be bound (see `binding`);
-    /// any left unbound (and `{rid}`, see `DeviceResponse`) render as their placeholder text so a mistake is visible rather than silent.
+    /// any left unbound (and `{rid}`, `{method}`: see `DeviceResponse`) render as their placeholder text so a mistake is visible rather than silent.
     public func render<Generator: RandomNumberGenerator>(
         sequence: UInt64, timestampMilliseconds: Int64, uptimeMilliseconds: Int64, random: inout Generator
     ) -> String {
@@ -100,7 +102,7 @@ public struct Template: Sendable, Hashable, CustomStringConvertible {
             case .uptimeMs: output += String(uptimeMilliseconds)
             case .random(let range): output += String(Int.random(in: range, using: &random))
             case .fill(let count): output += String(repeating: "x", count: count)
-            case .clientID, .index, .group, .requestID: output += Self.placeholderText(part)
+            case .clientID, .index, .group, .requestID, .methodName: output += Self.placeholderText(part)
             }
         }
         return output
@@ -126,6 +128,7 @@ public struct Template: Sendable, Hashable, CustomStringConvertible {
         case .uptimeMs: "{uptimeMs}"
         case .random(let range): "{random:\(range.lowerBound)-\(range.upperBound)}"
         case .requestID: "{rid}"
+        case .methodName: "{method}"
         case .fill(let count): "{fill:\(count)}"
         }
     }

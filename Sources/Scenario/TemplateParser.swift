@@ -8,15 +8,19 @@ enum TemplateParser {
         case perDevice
         /// Telemetry and one-off payloads: per device and per message.
         case perMessage
-        /// A `respond:` rule's topic: per device, and `{rid}`, the `$rid` of the request it answers.
+        /// A `respond:` rule's topic: per device, and what it captures of the request it answers: `{rid}`, its
+        /// `$rid`, and `{method}`, its direct method name.
         case replyTopic
+        /// A `respond:` rule's payload: per message, and the request's `{rid}` and `{method}`.
+        case replyPayload
 
         var names: [String] {
             switch self {
             case .clientID: ["index", "group"]
             case .perDevice: ["clientId", "index", "group"]
             case .perMessage: ["clientId", "index", "group", "sequence", "timestamp", "uptimeMs", "random", "fill"]
-            case .replyTopic: ["clientId", "index", "group", "rid"]
+            case .replyTopic: ["clientId", "index", "group", "rid", "method"]
+            case .replyPayload: Scope.perMessage.names + ["rid", "method"]
             }
         }
     }
@@ -28,7 +32,7 @@ enum TemplateParser {
         var offset: Int
     }
 
-    static let allNames = Scope.perMessage.names + ["rid"]
+    static let allNames = Scope.replyPayload.names
 
     static func parse(_ text: String, scope: Scope) -> Result<Template, Failure> {
         let scalars = Array(text.unicodeScalars)
@@ -135,7 +139,7 @@ enum TemplateParser {
         case (_, nil):
             let simple: [String: Template.Part] = [
                 "clientId": .clientID, "group": .group, "sequence": .sequence, "timestamp": .timestamp,
-                "uptimeMs": .uptimeMs, "rid": .requestID,
+                "uptimeMs": .uptimeMs, "rid": .requestID, "method": .methodName,
             ]
             guard let part = simple[name] else {
                 return .failure(Failure(problem: "unknown placeholder `{\(body)}`", hint: nil, offset: 0))

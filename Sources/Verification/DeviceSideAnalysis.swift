@@ -98,8 +98,19 @@ public struct DeviceErrorSection: Codable, Sendable, Hashable {
         public init() {}
     }
 
+    /// IoT Hub twin requests the hub answered with a status other than 2xx (`twinAnswered`), counted per request.
+    public struct TwinFailures: Codable, Sendable, Hashable {
+        public var requests = DeviceTally()
+        /// Requests by the hub's status (`"429"`: 2).
+        public var statuses: [String: Int] = [:]
+
+        public init() {}
+    }
+
     public var refusals = Refusals()
     public var oversized = Oversized()
+    /// nil (absent) when every twin answer was a success.
+    public var twinFailures: TwinFailures?
 
     public init() {}
 
@@ -113,6 +124,14 @@ public struct DeviceErrorSection: Codable, Sendable, Hashable {
         let larger = lhs.oversized.maxSize >= rhs.oversized.maxSize ? lhs.oversized : rhs.oversized
         sum.oversized.maxSize = larger.maxSize
         sum.oversized.limitOfMax = larger.limitOfMax
+        if lhs.twinFailures != nil || rhs.twinFailures != nil {
+            let left = lhs.twinFailures ?? TwinFailures()
+            let right = rhs.twinFailures ?? TwinFailures()
+            var twin = TwinFailures()
+            twin.requests = left.requests + right.requests
+            twin.statuses = left.statuses.merging(right.statuses, uniquingKeysWith: +)
+            sum.twinFailures = twin
+        }
         return sum
     }
 }
@@ -147,6 +166,7 @@ public enum DeviceSideAnalysis {
         var refused: [String: Int] = [:]
         var oversized: [String: Int] = [:]
         var total = (refused: 0, oversized: 0)
+        let twin = TwinAnalysis.failures(events)
         for event in events {
             switch event.kind {
             case .publishRefused(_, let reason):
@@ -169,7 +189,8 @@ public enum DeviceSideAnalysis {
                 continue
             }
         }
-        guard total.refused + total.oversized > 0 else { return nil }
+        guard total.refused + total.oversized > 0 || twin != nil else { return nil }
+        section.twinFailures = twin
         section.refusals.connections = DeviceTally(total: total.refused, byDevice: refused)
         section.oversized.connections = DeviceTally(total: total.oversized, byDevice: oversized)
         return section

@@ -16,8 +16,11 @@ public enum MeasuredPhase: String, Codable, Sendable, Hashable, CaseIterable, Co
     case endToEnd
     /// Disconnect (reset, last packet, DISCONNECT 0x04, takeover) → observer's delivery of the will.
     case willDelivery
-    /// A `publish` step's message to a device → observer's delivery of the device's reply (`respond:`).
+    /// A `publish` step's message to a device → observer's delivery of the device's reply (`respond:`), or an
+    /// IoT Hub direct method call → the device's answer at the hub.
     case commandReply
+    /// An IoT Hub device's twin request (GET, reported PATCH) → the hub's response on `$iothub/twin/res/…`.
+    case twinResponse
 
     public static func < (lhs: MeasuredPhase, rhs: MeasuredPhase) -> Bool {
         allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
@@ -35,6 +38,7 @@ public enum MeasuredPhase: String, Codable, Sendable, Hashable, CaseIterable, Co
         case .endToEnd: "end-to-end"
         case .willDelivery: "will delivery"
         case .commandReply: "command → reply"
+        case .twinResponse: "twin request → response"
         }
     }
 }

@@ -92,6 +92,7 @@ public enum RunAnalysis {
         )
 
         let cloud = CloudAnalysis.section(events)
+        let twin = TwinAnalysis.section(events)
         return RunReport(
             scenario: ScenarioInfo(name: plan.name, seed: plan.seed, devices: devices.count, sourcePath: plan.sourcePath),
             durationNs: events.last?.at ?? 0,
@@ -110,11 +111,13 @@ public enum RunAnalysis {
             ),
             latency: latency.phases.keys.sorted().map { LatencyEntry(phase: $0, histogram: latency.phases[$0]!) },
             expectations: ExpectationEvaluation.evaluate(plan.expectations, facts: facts)
-                + CloudAnalysis.evaluate(plan.expectations.iotHub, cloud),
+                + CloudAnalysis.evaluate(plan.expectations.iotHub, cloud)
+                + TwinAnalysis.evaluate(plan.expectations.iotHub, twin),
             cloud: cloud,
             sessions: DeviceSideAnalysis.sessions(events),
             deviceErrors: DeviceSideAnalysis.errors(events),
-            credentials: CredentialAnalysis.analyze(events)
+            credentials: CredentialAnalysis.analyze(events),
+            twin: twin
         )
     }
 
@@ -137,6 +140,10 @@ public enum RunAnalysis {
                 book.record(.connack, connackNs)
             case .subscribed(_, let subackNs):
                 book.record(.suback, subackNs)
+            case .methodCompleted(_, _, .answered, _, let roundTripNs):
+                book.record(.commandReply, roundTripNs)
+            case .twinAnswered(_, _, _, let roundTripNs):
+                book.record(.twinResponse, roundTripNs)
             default:
                 continue
             }

@@ -29,6 +29,8 @@ public struct RunReport: Codable, Sendable, Hashable {
     public var deviceErrors: DeviceErrorSection?
     /// CONNECTs the broker refused (by device, with the reason) and SAS token renewals; nil (absent) when none.
     public var credentials: CredentialSection?
+    /// The devices' IoT Hub twin requests and how the hub answered them; nil (absent) when none were made.
+    public var twin: TwinSection?
 
     /// True when every expectation passed.
     public var passed: Bool { expectations.allSatisfy(\.passed) }
@@ -38,7 +40,7 @@ public struct RunReport: Codable, Sendable, Hashable {
         series: RunSeries, steps: [StepMark], faults: [FaultMark], wills: WillSection,
         retainedStatus: StatusSection, telemetry: TelemetrySection, latency: [LatencyEntry],
         expectations: [ExpectationResult], cloud: CloudSection? = nil, sessions: SessionSection? = nil,
-        deviceErrors: DeviceErrorSection? = nil, credentials: CredentialSection? = nil
+        deviceErrors: DeviceErrorSection? = nil, credentials: CredentialSection? = nil, twin: TwinSection? = nil
     ) {
         self.scenario = scenario
         self.durationNs = durationNs
@@ -56,6 +58,7 @@ public struct RunReport: Codable, Sendable, Hashable {
         self.sessions = sessions
         self.deviceErrors = deviceErrors
         self.credentials = credentials
+        self.twin = twin
     }
 }
 

@@ -13,6 +13,7 @@ extension MeasuredPhase {
         case .endToEnd: self = .endToEnd
         case .willDelivery: self = .willDelivery
         case .commandReply: self = .commandReply
+        case .twinResponse: self = .twinResponse
         }
     }
 }

@@ -19,6 +19,8 @@ final class DeviceProfile: Sendable {
     let telemetryUsesTimestamp: Bool
     /// The reply payload of each response rule (`group.respond`), compiled once.
     let responsePayloads: [PayloadTemplate]
+    /// The reported-properties patch of the group's twin (`twin.report`), compiled once.
+    let twinReport: PayloadTemplate?
     let version: MQTTProtocolVersion
     /// The group's sessions outlive their connections (Clean Session 0 on 3.1.1, a Session Expiry above 0 on
     /// MQTT 5), so a device keeps session state between connections and logs what it receives for the
@@ -56,6 +58,7 @@ final class DeviceProfile: Sendable {
             perMessage = userProperties.map { ($0.name, PayloadTemplate($0.value)) }
         }
         responsePayloads = group.respond.map { PayloadTemplate($0.payload) }
+        twinReport = group.twin?.report.map { PayloadTemplate($0.payload) }
         telemetryProperties = properties
         telemetryUserProperties = perMessage
         telemetryUsesTimestamp = (payload?.usesTimestamp ?? false) || perMessage.contains { $0.value.usesTimestamp }

@@ -57,6 +57,9 @@ final class VirtualDevice {
     private var discardLoggedForGeneration = 0
     /// An impostor with this device's client ID is running (a `duplicate-client-id` step).
     var impostorActive = false
+    /// The group's IoT Hub twin requests (`twin:`), and the timer of the next reported patch.
+    private var twin: DeviceTwinClient?
+    private var twinTimer: Scheduled<Void>?
     private(set) var sent: UInt64 = 0
     private(set) var acked: UInt64 = 0
     /// Messages delivered to the device on its subscriptions.
@@ -87,6 +90,7 @@ final class VirtualDevice {
         firmware = DeviceFirmware(settings: settings,
                                   random: SeededGenerator(seed: seed, stream: UInt64(plan.ordinal) &* 2 &+ 1))
         payloadRandom = SeededGenerator(seed: seed, stream: UInt64(plan.ordinal) &* 2 &+ 2)
+        if case .device = role { twin = profile.group.twin.map(DeviceTwinClient.init) }
     }
 
     private var isolatedLoop: NIOIsolatedEventLoop { environment.eventLoop.assumeIsolatedUnsafeUnchecked() }
@@ -294,6 +298,9 @@ final class VirtualDevice {
         link = nil
         renewalTimer?.cancel()
         renewalTimer = nil
+        twinTimer?.cancel()
+        twinTimer = nil
+        twin?.connectionLost()
     }
 
     private func subscribe() {
@@ -308,6 +315,7 @@ final class VirtualDevice {
             }
             if refused.isEmpty, codes.count == subscriptions.count {
                 record(.subscribed(filters: codes.count, subackNs: environment.clock.now() &- started))
+                startTwin()
             }
         }
     }
@@ -346,13 +354,14 @@ final class VirtualDevice {
 
     /// Answers a received message by the first response rule it matches, after the rule's processing time, on
     /// the connection it came in on (a reply due after a reconnect is dropped, as firmware would lose it).
-    /// An MQTT 5 request's Response Topic and Correlation Data are honoured; a rule topic's `{rid}` takes
-    /// the request's `$rid` (IoT Hub direct methods), and a request without one goes unanswered.
+    /// An MQTT 5 request's Response Topic and Correlation Data are honoured; a rule's `{rid}` and `{method}` take
+    /// the request's `$rid` and method name (IoT Hub direct methods), and a request without them goes unanswered.
     private func answer(_ request: PublishPacket) {
         guard let index = plan.respond.firstIndex(where: { TopicRules.matches(filter: $0.on, topic: request.topic) })
         else { return }
         let rule = plan.respond[index]
-        guard let topic = request.properties.responseTopic ?? rule.replyTopic(answering: request.topic) else { return }
+        guard let captures = rule.captures(answering: request.topic) else { return }
+        let topic = request.properties.responseTopic ?? rule.replyTopic(captures)
         var properties = MQTTProperties()
         if profile.version == .v5_0, let correlation = request.properties.correlationData {
             properties.append(.correlationData(correlation))
@@ -362,7 +371,7 @@ final class VirtualDevice {
             device: PayloadContext(clientID: plan.clientID, index: plan.index, group: plan.group),
             sequence: lastSequence ?? 0, unixMillis: Self.unixMillis(),
             uptimeMillis: bootedAt.map { (now - $0).nanoseconds / 1_000_000 } ?? 0,
-            random: &payloadRandom, allocator: ByteBufferAllocator())
+            random: &payloadRandom, allocator: ByteBufferAllocator(), request: captures)
         let reply = MQTTMessage(topic: topic, payload: payload,
                                 qos: QoS(clamping: rule.qos), retain: false, properties: properties)
         let generation = linkGeneration
@@ -436,6 +445,7 @@ final class VirtualDevice {
                                          digest: MessageFacts.digest(message.payload.readableBytesView))
                 device.record(.messageReceived(topic: message.topic, message: facts))
             }
+            device.twinReceived(message.topic)
             device.answer(message)
         }
 
@@ -563,5 +573,59 @@ final class VirtualDevice {
         var spec = timespec()
         clock_gettime(CLOCK_REALTIME, &spec)
         return Int64(spec.tv_sec) * 1000 + Int64(spec.tv_nsec) / 1_000_000
+    }
+}
+
+/// The device twin's requests on the device's connection (see `DeviceTwinClient`).
+extension VirtualDevice {
+    /// The subscriptions were granted: read the twin and report, as the SDKs do on connecting.
+    func startTwin() {
+        guard var client = twin else { return }
+        let actions = client.subscribed(now: environment.clock.now())
+        twin = client
+        performTwin(actions)
+    }
+
+    func twinReceived(_ topic: String) {
+        guard var client = twin, topic.hasPrefix(DeviceTwinClient.responsePrefix) else { return }
+        let action = client.received(topic: topic, now: environment.clock.now())
+        twin = client
+        if let action { performTwin([action]) }
+    }
+
+    private func performTwin(_ actions: [DeviceTwinClient.Action]) {
+        for action in actions {
+            switch action {
+            case .send(let request):
+                sendTwinRequest(request)
+            case .scheduleReport(let delay):
+                let generation = linkGeneration
+                twinTimer = isolatedLoop.scheduleTask(in: TimeAmount(delay)) {
+                    guard self.linkGeneration == generation, self.link != nil, var client = self.twin else { return }
+                    let actions = client.reportDue(now: self.environment.clock.now())
+                    self.twin = client
+                    self.performTwin(actions)
+                }
+            case .answered(let operation, let requestID, let status, let roundTripNs):
+                record(.twinAnswered(operation: operation, requestID: requestID, status: status, roundTripNs: roundTripNs))
+            }
+        }
+    }
+
+    private func sendTwinRequest(_ request: DeviceTwinClient.Request) {
+        guard let link, let spec = twin?.spec else { return }
+        var payload = ByteBuffer()
+        if request.operation == .report, let template = profile.twinReport {
+            let now = environment.eventLoop.now
+            payload = template.render(
+                device: PayloadContext(clientID: plan.clientID, index: plan.index, group: plan.group),
+                sequence: request.reportNumber, unixMillis: Self.unixMillis(),
+                uptimeMillis: bootedAt.map { (now - $0).nanoseconds / 1_000_000 } ?? 0,
+                random: &payloadRandom, allocator: ByteBufferAllocator())
+        }
+        lastPacketAt = environment.clock.now()
+        record(.twinRequested(operation: request.operation, requestID: request.requestID))
+        link.publish(MQTTMessage(topic: request.topic, payload: payload, qos: QoS(clamping: spec.qos), retain: false),
+                     telemetry: false)
     }
 }

@@ -15,6 +15,9 @@ public struct PayloadTemplate: Sendable, Hashable {
         case uptimeMs
         case random(min: Int64, max: Int64)
         case fill(Int)
+        /// A `respond:` rule's reply takes these from the request it answers.
+        case requestID
+        case methodName
     }
 
     let segments: [Segment]
@@ -35,8 +38,8 @@ public struct PayloadTemplate: Sendable, Hashable {
             case .timestamp: .timestamp
             case .uptimeMs: .uptimeMs
             case .random(let range): .random(min: Int64(range.lowerBound), max: Int64(range.upperBound))
-            // Only reply topics take `{rid}`, never a payload; left visible, like any unbound placeholder.
-            case .requestID: .literal(Array("{rid}".utf8))
+            case .requestID: .requestID
+            case .methodName: .methodName
             case .fill(let count): .fill(count)
             }
         }
@@ -63,14 +66,15 @@ public struct PayloadTemplate: Sendable, Hashable {
         return size
     }
 
-    /// Writes one payload for `device` into `buffer`.
+    /// Writes one payload for `device` into `buffer`; `request` fills a reply's `{rid}` and `{method}`.
     public func render(
         into buffer: inout ByteBuffer,
         device: PayloadContext,
         sequence: UInt64,
         unixMillis: Int64,
         uptimeMillis: Int64,
-        random: inout SeededGenerator
+        random: inout SeededGenerator,
+        request: RequestCaptures = RequestCaptures()
     ) {
         for segment in segments {
             switch segment {
@@ -94,18 +98,23 @@ public struct PayloadTemplate: Sendable, Hashable {
                 buffer.writeSignedDecimal(low &+ Int64(bitPattern: offset))
             case .fill(let count):
                 buffer.writeRepeatingByte(UInt8(ascii: "x"), count: count)
+            case .requestID:
+                buffer.writeSubstring(request.requestID ?? "")
+            case .methodName:
+                buffer.writeSubstring(request.methodName ?? "")
             }
         }
     }
 
-    /// Renders one payload into a new buffer of exactly the hinted capacity.
+    /// Renders one payload into a new buffer of exactly the hinted capacity (plus the request's captures).
     public func render(
         device: PayloadContext, sequence: UInt64, unixMillis: Int64, uptimeMillis: Int64,
-        random: inout SeededGenerator, allocator: ByteBufferAllocator
+        random: inout SeededGenerator, allocator: ByteBufferAllocator, request: RequestCaptures = RequestCaptures()
     ) -> ByteBuffer {
-        var buffer = allocator.buffer(capacity: capacityHint(for: device))
+        let captured = (request.requestID?.utf8.count ?? 0) + (request.methodName?.utf8.count ?? 0)
+        var buffer = allocator.buffer(capacity: capacityHint(for: device) + captured)
         render(into: &buffer, device: device, sequence: sequence, unixMillis: unixMillis,
-               uptimeMillis: uptimeMillis, random: &random)
+               uptimeMillis: uptimeMillis, random: &random, request: request)
         return buffer
     }
 }

@@ -6,7 +6,8 @@ import NIOPosix
 
 // The client's CPU and memory for one transport (TCP, WebSocket, and each over TLS), the same devices
 // and messages for each: Scripts/bench-websocket.sh runs it once per transport against one lab broker
-// in its own process and prints the ratios.
+// in its own process and prints the ratios. Synchronous (no async main): valgrind 3.19 crashes on the
+// main thread that libdispatch parks in sigsuspend under an async main.
 
 func say(_ text: String) {
     FileHandle.standardOutput.write(Data((text + "\n").utf8))
@@ -25,17 +26,17 @@ do {
     let tls = try options.caFile.map { try TLSSettings(caFiles: [$0]).makeContext() }
     let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
     let loop = group.next()
-    let load = try await loop.submit { NIOLoopBound(DeviceLoad(loop: loop, options: options, tls: tls), eventLoop: loop) }.get()
+    let load = try loop.submit { NIOLoopBound(DeviceLoad(loop: loop, options: options, tls: tls), eventLoop: loop) }.wait()
 
     let memoryBefore = MemoryReading.now()
-    let start = try await loop.submit { MeterReading.now(brokerPID: options.brokerPID) }.get()
-    let connected = try await loop.flatSubmit { load.value.connectAll() }.get()
-    try await Task.sleep(for: .seconds(options.settle))
+    let start = try loop.submit { MeterReading.now(brokerPID: options.brokerPID) }.wait()
+    let connected = try loop.flatSubmit { load.value.connectAll() }.wait()
+    usleep(UInt32(options.settle * 1e6))
     let memoryIdle = MemoryReading.now()
-    let idle = try await loop.submit { MeterReading.now(brokerPID: options.brokerPID) }.get()
-    let published = try await loop.flatSubmit { load.value.publishAll() }.get()
-    let latencies = try await loop.submit { load.value.connectLatencies.sorted() }.get()
-    try await loop.submit { load.value.closeAll() }.get()
+    let idle = try loop.submit { MeterReading.now(brokerPID: options.brokerPID) }.wait()
+    let published = try loop.flatSubmit { load.value.publishAll() }.wait()
+    let latencies = try loop.submit { load.value.connectLatencies.sorted() }.wait()
+    try loop.submit { load.value.closeAll() }.wait()
 
     let n = Double(options.devices)
     let messages = n * Double(options.messages)
@@ -72,8 +73,8 @@ do {
     }
     lines.append(result)
     say(lines.joined(separator: "\n"))
-    try await Task.sleep(for: .seconds(1))   // the graceful closes, before the loop goes
-    try await group.shutdownGracefully()
+    usleep(1_000_000)   // the graceful closes, before the loop goes
+    try group.syncShutdownGracefully()
 } catch {
     FileHandle.standardError.write(Data("transport-cost: \(error)\n".utf8))
     exit(1)

@@ -47,4 +47,9 @@ final class DeviceEnvironment {
     func record(_ device: String?, _ kind: RunEventKind) {
         sink.record(RunEvent(at: clock.now(), device: device, kind: kind))
     }
+
+    /// An event at a moment read earlier, so that events and the durations between them agree exactly.
+    func record(_ device: String?, _ kind: RunEventKind, at: UInt64) {
+        sink.record(RunEvent(at: at, device: device, kind: kind))
+    }
 }

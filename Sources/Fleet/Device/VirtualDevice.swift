@@ -581,50 +581,56 @@ extension VirtualDevice {
     /// The subscriptions were granted: read the twin and report, as the SDKs do on connecting.
     func startTwin() {
         guard var client = twin else { return }
-        let actions = client.subscribed(now: environment.clock.now())
+        let now = environment.clock.now()
+        let actions = client.subscribed(now: now)
         twin = client
-        performTwin(actions)
+        performTwin(actions, now: now)
     }
 
     func twinReceived(_ topic: String) {
         guard var client = twin, topic.hasPrefix(DeviceTwinClient.responsePrefix) else { return }
-        let action = client.received(topic: topic, now: environment.clock.now())
+        let now = environment.clock.now()
+        let action = client.received(topic: topic, now: now)
         twin = client
-        if let action { performTwin([action]) }
+        if let action { performTwin([action], now: now) }
     }
 
-    private func performTwin(_ actions: [DeviceTwinClient.Action]) {
+    /// Twin events carry the time the client was given, so each answer's round trip is exactly the gap
+    /// between its request's event and its own.
+    private func performTwin(_ actions: [DeviceTwinClient.Action], now: UInt64) {
         for action in actions {
             switch action {
             case .send(let request):
-                sendTwinRequest(request)
+                sendTwinRequest(request, at: now)
             case .scheduleReport(let delay):
                 let generation = linkGeneration
                 twinTimer = isolatedLoop.scheduleTask(in: TimeAmount(delay)) {
                     guard self.linkGeneration == generation, self.link != nil, var client = self.twin else { return }
-                    let actions = client.reportDue(now: self.environment.clock.now())
+                    let now = self.environment.clock.now()
+                    let actions = client.reportDue(now: now)
                     self.twin = client
-                    self.performTwin(actions)
+                    self.performTwin(actions, now: now)
                 }
             case .answered(let operation, let requestID, let status, let roundTripNs):
-                record(.twinAnswered(operation: operation, requestID: requestID, status: status, roundTripNs: roundTripNs))
+                environment.record(plan.clientID, .twinAnswered(operation: operation, requestID: requestID, status: status,
+                                                                roundTripNs: roundTripNs), at: now)
             }
         }
     }
 
-    private func sendTwinRequest(_ request: DeviceTwinClient.Request) {
+    private func sendTwinRequest(_ request: DeviceTwinClient.Request, at now: UInt64) {
         guard let link, let spec = twin?.spec else { return }
         var payload = ByteBuffer()
         if request.operation == .report, let template = profile.twinReport {
-            let now = environment.eventLoop.now
+            let loopNow = environment.eventLoop.now
             payload = template.render(
                 device: PayloadContext(clientID: plan.clientID, index: plan.index, group: plan.group),
                 sequence: request.reportNumber, unixMillis: Self.unixMillis(),
-                uptimeMillis: bootedAt.map { (now - $0).nanoseconds / 1_000_000 } ?? 0,
+                uptimeMillis: bootedAt.map { (loopNow - $0).nanoseconds / 1_000_000 } ?? 0,
                 random: &payloadRandom, allocator: ByteBufferAllocator())
         }
-        lastPacketAt = environment.clock.now()
-        record(.twinRequested(operation: request.operation, requestID: request.requestID))
+        lastPacketAt = now
+        environment.record(plan.clientID, .twinRequested(operation: request.operation, requestID: request.requestID), at: now)
         link.publish(MQTTMessage(topic: request.topic, payload: payload, qos: QoS(clamping: spec.qos), retain: false),
                      telemetry: false)
     }

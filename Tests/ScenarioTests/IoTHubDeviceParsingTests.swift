@@ -6,22 +6,8 @@ import XCTest
 final class IoTHubDeviceParsingTests: XCTestCase {
     private let noFileChecks = ScenarioLoader.Options(checkCertificateFiles: false)
 
-    /// Line 10 holds the first extra.
     private func hub(_ extras: [String]) -> String {
-        var lines = [
-            "name: hub",
-            "broker: lab:iothub",
-            "groups:",
-            "  - name: thermostats",
-            "    count: 2",
-            "    client-id: \"t-{index}\"",
-            "    personality: esp-mqtt",
-            "    credentials: { certificates: certs, username: \"lab.azure-devices.net/{clientId}/?api-version=2021-04-12\" }",
-            #"    subscribe: ["devices/{clientId}/messages/devicebound/#", "$iothub/methods/POST/#"]"#,
-        ]
-        lines += extras.map { "    " + $0 }
-        lines += ["timeline:", "  - { at: 0s, ramp: { over: 1s } }"]
-        return lines.joined(separator: "\n") + "\n"
+        iotHubDevices(extras, subscribe: #"["devices/{clientId}/messages/devicebound/#", "$iothub/methods/POST/#"]"#)
     }
 
     // MARK: respond: {rid} and {method}
@@ -118,4 +104,23 @@ final class IoTHubDeviceParsingTests: XCTestCase {
         assertSingleError(yaml, at: "[a, b]", mentions: "`properties` must map message property names to values",
                           options: noFileChecks)
     }
+}
+
+/// Two X.509 IoT Hub devices on `lab:iothub` subscribed to `subscribe`; `extras` (from line 10) are added to the
+/// group, `expect` after the timeline.
+func iotHubDevices(_ extras: [String], subscribe: String, expect: String = "") -> String {
+    var lines = [
+        "name: hub",
+        "broker: lab:iothub",
+        "groups:",
+        "  - name: thermostats",
+        "    count: 2",
+        "    client-id: \"t-{index}\"",
+        "    personality: esp-mqtt",
+        "    credentials: { certificates: certs, username: \"lab.azure-devices.net/{clientId}/?api-version=2021-04-12\" }",
+        "    subscribe: \(subscribe)",
+    ]
+    lines += extras.map { "    " + $0 }
+    lines += ["timeline:", "  - { at: 0s, ramp: { over: 1s } }"]
+    return lines.joined(separator: "\n") + "\n" + expect
 }

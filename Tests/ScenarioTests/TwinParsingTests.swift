@@ -6,20 +6,7 @@ final class TwinParsingTests: XCTestCase {
     private let noFileChecks = ScenarioLoader.Options(checkCertificateFiles: false)
 
     private func hub(_ extras: [String], subscribe: String = #"["$iothub/twin/res/#"]"#, expect: String = "") -> String {
-        var lines = [
-            "name: hub",
-            "broker: lab:iothub",
-            "groups:",
-            "  - name: thermostats",
-            "    count: 2",
-            "    client-id: \"t-{index}\"",
-            "    personality: esp-mqtt",
-            "    credentials: { certificates: certs, username: \"lab.azure-devices.net/{clientId}/?api-version=2021-04-12\" }",
-            "    subscribe: \(subscribe)",
-        ]
-        lines += extras.map { "    " + $0 }
-        lines += ["timeline:", "  - { at: 0s, ramp: { over: 1s } }"]
-        return lines.joined(separator: "\n") + "\n" + expect
+        iotHubDevices(extras, subscribe: subscribe, expect: expect)
     }
 
     func testTwinReadsOnConnectAndReportsEvery() throws {

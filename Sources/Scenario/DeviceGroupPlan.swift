@@ -1,6 +1,7 @@
 /// A set of identical devices, with every setting resolved: the personality's defaults overridden by the file.
 public struct DeviceGroupPlan: Sendable, Hashable {
     public var name: String
+    /// Devices in the plan: identities × `sessions`.
     public var count: Int
     /// Pattern for client IDs, e.g. `XiaoTandHandCO2-{index:04}`; may use `{index}`, `{index:0N}`, `{group}`.
     public var clientIDPattern: Template
@@ -30,6 +31,13 @@ public struct DeviceGroupPlan: Sendable, Hashable {
     public var topicAliases = false
     /// IoT Hub device twin requests the devices make (`twin:`); nil: none.
     public var twin: TwinSpec?
+    /// Connections each identity opens (`sessions:`), each with its own client ID under the identity's
+    /// certificate and authentication name: Event Grid's multi-session clients.
+    public var sessions = 1
+    /// The sessions' client IDs (`session-id:`); nil: one session per identity, named by `clientIDPattern`.
+    public var sessionIDPattern: SessionIDPattern?
+    /// `authentication-name:`; nil: the identity's client ID (its certificate's CN).
+    public var authenticationNamePattern: Template?
     /// Where the group is declared, for messages about it.
     public var location: SourceLocation
 
@@ -62,21 +70,34 @@ public struct DeviceGroupPlan: Sendable, Hashable {
         self.location = location
     }
 
-    /// The client ID of the device with 1-based `index` in this group.
+    /// The client ID of the device with 1-based `index` in this group (with `sessions`, its session's).
     public func clientID(index: Int) -> String {
-        clientIDPattern.binding(clientID: "", index: index, group: name).description
+        let identity = identityID(index: index)
+        guard let sessionIDPattern else { return identity }
+        return sessionIDPattern.render(identity: identity, index: identityIndex(of: index), group: name,
+                                       session: (index - 1) % sessions + 1)
+    }
+
+    /// The 1-based index of the identity whose session the device with 1-based `index` is (what `{index}` renders).
+    public func identityIndex(of index: Int) -> Int { (index - 1) / sessions + 1 }
+
+    /// The client ID of the identity (certificate folder, CN) the device with 1-based `index` connects as.
+    public func identityID(index: Int) -> String {
+        clientIDPattern.binding(clientID: "", index: identityIndex(of: index), group: name).description
     }
 
     /// The device with 1-based `index`, its templates filled in. `ordinal` is its position in `Plan.devices()`.
     public func device(index: Int, ordinal: Int) -> DevicePlan {
         let id = clientID(index: index)
-        func bind(_ template: Template) -> Template { template.binding(clientID: id, index: index, group: name) }
+        let identity = identityIndex(of: index)
+        func bind(_ template: Template) -> Template { template.binding(clientID: id, index: identity, group: name) }
         func bindText(_ template: Template) -> String { bind(template).description }
-        return DevicePlan(
-            group: name, index: index, ordinal: ordinal, clientID: id, personality: personality,
+        var device = DevicePlan(
+            group: name, index: identity, ordinal: ordinal, clientID: id, personality: personality,
             protocolVersion: protocolVersion, keepAlive: keepAlive, cleanStart: cleanStart,
             sessionExpiry: sessionExpiry,
-            credentials: credentials.resolved(clientID: id, sibling: clientID(index: index % count + 1), bind: bindText),
+            credentials: credentials.resolved(clientID: identityID(index: index), sibling: clientID(index: index % count + 1),
+                                              bind: bindText),
             telemetry: telemetry.map {
                 DeviceTelemetry(topic: bindText($0.topic), every: $0.every, qos: $0.qos, retain: $0.retain,
                                 payload: bind($0.payload), contentType: $0.contentType, messageExpiry: $0.messageExpiry,
@@ -97,6 +118,10 @@ public struct DeviceGroupPlan: Sendable, Hashable {
             },
             retry: retry, bootDelay: bootDelay, maxPacketSize: maxPacketSize
         )
+        if sessionIDPattern != nil || authenticationNamePattern != nil {
+            device.authenticationName = authenticationNamePattern.map(bindText) ?? identityID(index: index)
+        }
+        return device
     }
 }
 

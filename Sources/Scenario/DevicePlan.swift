@@ -1,7 +1,8 @@
 /// One device with every per-device template filled in: what a device state machine needs to run.
 public struct DevicePlan: Sendable, Hashable {
     public var group: String
-    /// 1-based position in its group (what `{index}` renders).
+    /// 1-based position in its group (what `{index}` renders); with `sessions`, its identity's, shared by
+    /// the identity's sessions.
     public var index: Int
     /// 0-based position in `Plan.devices()`: stable across runs of the same file.
     public var ordinal: Int
@@ -20,6 +21,8 @@ public struct DevicePlan: Sendable, Hashable {
     public var retry: RetryPolicy
     public var bootDelay: Duration
     public var maxPacketSize: Int
+    /// The identity a session belongs to (`sessions:`, `authentication-name:`); nil: its client ID.
+    public var authenticationName: String? = nil
 }
 
 /// A device's credentials, resolved to its own username or files.

@@ -22,7 +22,7 @@ extension ScenarioParser {
         "name", "count", "client-id", "personality", "protocol", "keepalive", "clean-start", "session-expiry",
         "credentials", "telemetry", "subscribe", "respond", "will", "birth", "retry", "boot-delay", "max-packet-size",
         "timeouts", "topic-aliases", "twin",
-    ]
+    ] + identityKeys
     static let defaultTelemetryPayload = #"{"ClientID":"{clientId}","Sequence":{sequence}}"#
 
     func deviceGroups(_ node: Node, broker: BrokerSpec?) -> [DeviceGroupPlan] {
@@ -107,13 +107,14 @@ extension ScenarioParser {
             retry: retry, bootDelay: bootDelay, maxPacketSize: maxPacketSize, location: location, respond: respond,
             timeouts: timeouts)
         plan.topicAliases = topicAliases
+        applyIdentity(&plan, group: group, broker: broker)
         plan.twin = group["twin"].flatMap { twinSpec($0, rules: rules, subscriptions: subscribe) }
         refuseMessagesOverBuffer(plan, group: group)
         checkSASKeys(plan, node: group["credentials"])
         if case .certificates(let directory, _) = credentials, options.checkCertificateFiles,
            fileExists(directory, directory: true) {
             let missing = IdentityFileCheck.missingFiles(
-                directory: directory, clientIDs: (1...count).map { plan.clientID(index: $0) })
+                directory: directory, clientIDs: (1...count).map { plan.identityID(index: ($0 - 1) * plan.sessions + 1) })
             if let first = missing.first {
                 diagnostics.report(group["credentials"], "group `\(name)`: \(missing.count) certificate file(s) missing, first `\(first)`",
                                    hint: "issue the devices' identities into that folder with `fleet certs`")

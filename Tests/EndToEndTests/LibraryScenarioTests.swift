@@ -27,6 +27,8 @@ final class LibraryScenarioTests: XCTestCase {
     /// The files played on the lab profile they name (their tests are in `LibraryScenarioTests+ProfileRules.swift`).
     static let profileRules = [
         "eventgrid-lockout-after-retry-storm", "eventgrid-offline-queue-overflow", "eventgrid-packet-too-large",
+        // Its test is in LibraryScenarioTests+EventGrid.swift.
+        "eventgrid-multi-session",
         "eventgrid-retain-refused",
         "eventgrid-subscribe-not-authorized", "eventgrid-takeover-refused", "eventgrid-will-not-authorized",
         "iothub-qos2-closes-connection",

@@ -45,7 +45,8 @@ enum TestCertificates {
             let plan = try LibraryScenarios.plan(LibraryScenarios.path(name))
             for device in plan.devices() {
                 if case .certificate(let files, _) = device.credentials, files.chain.hasPrefix(devicesFolder) {
-                    ids.insert(device.clientID)
+                    // The identity's folder: the sessions of a multi-session identity share it.
+                    ids.insert(URL(fileURLWithPath: files.chain).deletingLastPathComponent().lastPathComponent)
                 }
             }
             if let observer = plan.observer.identity, observer.chain.hasPrefix(devicesFolder) {

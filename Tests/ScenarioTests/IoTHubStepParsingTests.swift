@@ -70,7 +70,9 @@ final class IoTHubStepParsingTests: XCTestCase {
     func testAnotherBrokerRefusesTheStepWhereItIsWritten() {
         let step = #"{ at: 5s, iothub: { c2d: hello } }"#
         for broker in ["lab:eventgrid", "mqtts://127.0.0.1:8883"] {
-            let yaml = hubScenario(broker: broker, steps: [step])
+            var yaml = hubScenario(broker: broker, steps: [step])
+            // Event Grid would also refuse the IoT Hub username (not the authentication name): keep that out.
+            if broker == "lab:eventgrid" { yaml = yaml.replacingOccurrences(of: ", username: \"lab.azure-devices.net/{clientId}/?api-version=2021-04-12\"", with: "") }
             let error = assertSingleError(yaml, at: "{ c2d", mentions: "needs the lab broker's IoT Hub profile",
                                           hint: "broker: lab:iothub", options: noFileChecks)
             XCTAssertEqual(error?.line, 12, broker)

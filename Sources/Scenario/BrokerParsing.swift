@@ -29,8 +29,7 @@ extension ScenarioParser {
                                    failure.problem, hint: failure.hint)
                 return nil
             case .success(let endpoint):
-                spec = BrokerSpec(url: override, host: endpoint.host, port: endpoint.port, tls: endpoint.usesTLS,
-                                  webSocketPath: endpoint.path)
+                spec = BrokerSpec(url: override, parsed: endpoint)
             }
         }
         // The file's broker is read for its device-side settings only; its URL and, unless both are TLS,
@@ -64,8 +63,7 @@ extension ScenarioParser {
         if case .scalar = node, let url = diagnostics.string(node, what) {
             if let profile = LabTarget.profile(in: url) { return .lab(profile: profile) }
             guard let endpoint = endpoint(url, node: node) else { return nil }
-            return BrokerSpec(url: url, host: endpoint.host, port: endpoint.port, tls: endpoint.usesTLS,
-                              webSocketPath: endpoint.path)
+            return BrokerSpec(url: url, parsed: endpoint)
         }
         guard let broker = MappingReader(node, what: what, allowed: Self.brokerKeys, diagnostics: diagnostics) else {
             return nil
@@ -102,12 +100,10 @@ extension ScenarioParser {
             diagnostics.report(broker.keyNode("websocket"), "`websocket` applies to the lab broker only; the scheme of \(url) decides",
                                hint: "write ws://host:port/path or wss://host:port/path for MQTT over WebSocket")
         }
-        guard let endpointURL = endpoint(url, node: urlNode) else { return nil }
-        let endpoint = (host: endpointURL.host, port: endpointURL.port, tls: endpointURL.usesTLS)
-        var spec = BrokerSpec(url: url, host: endpoint.host, port: endpoint.port, tls: endpoint.tls,
-                              webSocketPath: endpointURL.path)
+        guard let endpoint = endpoint(url, node: urlNode) else { return nil }
+        var spec = BrokerSpec(url: url, parsed: endpoint)
         if let caNode = broker["ca"], let ca = diagnostics.string(caNode, "ca") {
-            if !endpoint.tls {
+            if !spec.tls {
                 diagnostics.report(caNode, "`ca` is given but \(url) is not TLS", hint: "use mqtts:// or wss:// to connect with TLS")
             }
             let resolved = resolvedPath(ca)
@@ -129,7 +125,7 @@ extension ScenarioParser {
            insecure {
             spec.verification = .none
         }
-        if !endpoint.tls, let key = ["server-name", "verify", "insecure-skip-verify"].first(where: broker.contains) {
+        if !spec.tls, let key = ["server-name", "verify", "insecure-skip-verify"].first(where: broker.contains) {
             diagnostics.report(broker.keyNode(key), "`\(key)` only applies to TLS, but \(url) is plain TCP",
                                hint: "use mqtts:// or wss://")
         }

@@ -52,6 +52,11 @@ public struct BrokerSpec: Sendable, Hashable {
         self.connectTimeout = connectTimeout
     }
 
+    /// The broker at `parsed`, `url` as the user wrote it.
+    public init(url: String, parsed: BrokerURL) {
+        self.init(url: url, host: parsed.host, port: parsed.port, tls: parsed.usesTLS, webSocketPath: parsed.path)
+    }
+
     /// The embedded lab broker with `profile`: what a scenario without a `broker` runs against.
     public static func lab(profile: String = LabTarget.defaultProfile) -> BrokerSpec {
         let known = LabTarget.knownProfiles[profile]

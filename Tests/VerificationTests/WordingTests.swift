@@ -1,0 +1,34 @@
+import Ledger
+import Scenario
+import Verification
+import XCTest
+
+/// The plain words people read: no internal case names, and counts that agree with their nouns.
+final class WordingTests: XCTestCase {
+    func testEndingsAndCausesReadAsWords() {
+        XCTAssertEqual(Wording.ending(.gracefulWithWill), "graceful with will")
+        XCTAssertEqual(Wording.ending(.takeover), "taken over")
+        XCTAssertEqual(Wording.cause(.takenOver), "taken over")
+        XCTAssertEqual(Wording.cause(key: "gracefulWithWill"), "graceful with will")
+        XCTAssertEqual(Wording.cause(key: "serverDisconnect"), "closed by the broker")
+        XCTAssertEqual(Wording.fault(key: "impostorStarted"), "impostor")
+        XCTAssertEqual(Wording.fault(key: "no-such-fault"), "no-such-fault", "unknown keys pass through")
+        XCTAssertEqual(Wording.judgement(key: "undecided"), "pending")
+    }
+
+    func testNoWordingIsACaseName() {
+        let camelCase = /[a-z][A-Z]/
+        let words = EndingKind.allCases.map(Wording.ending) + WillJudgement.allCases.map(Wording.judgement)
+            + FaultKind.allCases.map(Wording.fault) + DisconnectCause.allCases.map(Wording.cause)
+            + WillOutcome.allCases.map(Wording.outcome)
+        for word in words { XCTAssertNil(word.firstMatch(of: camelCase), word) }
+    }
+
+    func testCountsAgreeWithTheirNoun() {
+        XCTAssertEqual(Wording.count(1, "device"), "1 device")
+        XCTAssertEqual(Wording.count(2, "device"), "2 devices")
+        XCTAssertEqual(Wording.count(0, "device"), "0 devices")
+        XCTAssertEqual(Wording.count(UInt64(1), "attempt"), "1 attempt")
+        XCTAssertEqual(Wording.count(3, "fault kind", plural: "fault kinds"), "3 fault kinds")
+    }
+}

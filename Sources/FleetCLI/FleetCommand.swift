@@ -7,6 +7,7 @@ struct FleetCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "fleet",
         abstract: "Simulate fleets of MQTT devices against a broker, inject field failures, verify wills.",
+        version: FleetVersion.current,
         subcommands: [ProbeCommand.self, RunCommand.self, BrokerCommand.self, CertsCommand.self, ReportCommand.self]
     )
 

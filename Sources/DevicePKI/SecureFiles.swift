@@ -55,6 +55,13 @@ enum SecureFiles {
         }
     }
 
+    /// Makes `owner` (and its primary group) the owner of `path`; needs root unless it is us already.
+    static func giveOwnership(of path: String, to owner: FileReader) throws {
+        guard chown(path, uid_t(owner.userID), gid_t(owner.primaryGroupID)) == 0 else {
+            throw PKIError.writeFailed(path: path, reason: "cannot give it to user \(owner.name): \(lastErrorText())")
+        }
+    }
+
     static func makeDirectory(_ path: String, mode: mode_t = directoryMode) throws {
         guard mkdir(path, mode) == 0 else { throw PKIError.writeFailed(path: path, reason: lastErrorText()) }
     }

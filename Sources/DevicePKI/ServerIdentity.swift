@@ -20,6 +20,8 @@ public struct ServerIdentityOptions: Sendable {
     public var organization: String?
     public var overwrite = false
     public var now = Date()
+    /// The account the broker reads its key as, made the key's owner (the key stays 0600); nil keeps ours.
+    public var keyOwner: FileReader?
 
     public init(directory: String, hosts: [String]) {
         self.directory = directory
@@ -70,6 +72,7 @@ public enum ServerIdentityIssuer {
             (layout.serverCertificate, certificatePEM, SecureFiles.publicMode),
             (layout.serverChain, certificatePEM + authority.certificatePEM, SecureFiles.publicMode),
         ])
+        if let owner = options.keyOwner { try SecureFiles.giveOwnership(of: layout.serverKey, to: owner) }
         return ServerIdentityFiles(
             certificate: layout.serverCertificate, chain: layout.serverChain, key: layout.serverKey,
             trustedRoot: layout.rootCertificate)

@@ -10,8 +10,10 @@ struct CertsExportCommand: ParsableCommand {
         discussion: """
             eventgrid: a JSON array of namespace clients (name, authenticationName = the certificate CN, \
             ThumbprintMatch with the SHA-256 thumbprint, or --validation subject for SubjectMatchesAuthenticationName).
+
             iothub: devices.txt for an import job (az iot hub device-identity import), one device a line, \
             authenticated by thumbprint (selfSigned) or, with --iothub-auth ca, by its CA-signed certificate.
+
             Identities issued with --fault are left out. Only X.509 identities are exported.
             """
     )

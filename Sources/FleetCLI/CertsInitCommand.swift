@@ -8,8 +8,8 @@ struct CertsInitCommand: ParsableCommand {
         commandName: "init",
         abstract: "Create the root CA and the intermediate CA that signs devices.",
         discussion: """
-            Writes root.pem, root.key, intermediate.pem and intermediate.key (keys 0600). With --root-cert and
-            --root-key the intermediate goes under that existing root; root.pem is a copy of it and its key stays
+            Writes root.pem, root.key, intermediate.pem and intermediate.key (keys 0600). With --root-cert and \
+            --root-key the intermediate goes under that existing root; root.pem is a copy of it and its key stays \
             where it is. Refuses to replace an existing CA without --force.
             """
     )

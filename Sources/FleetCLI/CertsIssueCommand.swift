@@ -8,11 +8,11 @@ struct CertsIssueCommand: AsyncParsableCommand {
         commandName: "issue",
         abstract: "Issue device identities (CN = client ID) signed by the intermediate.",
         discussion: """
-            Client IDs come from --id-pattern with --count (placeholders {index} and {index:05}, zero-padded to
-            5 digits; indices start at --start-index) or from --ids FILE (one per line, # comments allowed).
-            Each device gets devices/<clientId>/cert.pem, chain.pem (cert + intermediate, what it presents) and
-            key.pem (0600); devices/index.csv and index.json list them with SHA-1 thumbprints.
-            --fault makes deliberately broken identities: expired, not-yet-valid, foreign-ca, cn-mismatch,
+            Client IDs come from --id-pattern with --count (placeholders {index} and {index:05}, zero-padded to \
+            5 digits; indices start at --start-index) or from --ids FILE (one per line, # comments allowed). \
+            Each device gets devices/<clientId>/cert.pem, chain.pem (cert + intermediate, what it presents) and \
+            key.pem (0600); devices/index.csv and index.json list them with SHA-1 thumbprints. \
+            --fault makes deliberately broken identities: expired, not-yet-valid, foreign-ca, cn-mismatch, \
             no-intermediate.
             """
     )

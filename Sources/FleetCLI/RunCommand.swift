@@ -18,11 +18,12 @@ struct RunCommand: AsyncParsableCommand {
         commandName: "run",
         abstract: "Run a scenario: spawn its devices, play its timeline of faults, judge wills, telemetry and latency.",
         discussion: """
-            Writes the event ledger as the run goes and, at the end, <ledger>.json, .junit.xml, .html and .txt reports.
-            Exit status: 0 when every expectation passed, 1 when one failed, 2 for a malformed scenario,
-            3 when the run does not fit this machine's limits, 4 when the observers cannot subscribe,
-            130 when interrupted (the reports are still written). A run too big for one process's open-file
-            limit says how many processes it needs: --processes N splits it.
+            Writes the event ledger as the run goes and, at the end, <ledger>.json, .junit.xml, .html and .txt reports. \
+            A run too big for one process's open-file limit says how many processes it needs: --processes N splits it.
+
+            Exit status: 0 when every expectation passed, 1 when one failed, 2 for a malformed scenario, 3 when the \
+            run does not fit this machine's limits, 4 when the observers cannot subscribe, 130 when interrupted (the \
+            reports are still written).
             """
     )
 
@@ -30,7 +31,9 @@ struct RunCommand: AsyncParsableCommand {
     var scenario: String
 
     @Option(name: .long, help: """
-        The broker to run against instead of the scenario's: mqtt://HOST:PORT, mqtts://HOST:PORT, or lab[:PROFILE]         for the embedded lab broker (profiles: standard, eventgrid, iothub, or a profile file). A scenario that names         no broker runs against lab:standard.
+        The broker to run against instead of the scenario's: mqtt://, mqtts://, ws:// or wss://HOST:PORT[/PATH], \
+        or lab[:PROFILE] for the embedded lab broker (profiles: standard, eventgrid, iothub, or a profile file). \
+        A scenario that names no broker runs against lab:standard.
         """)
     var broker: String?
 

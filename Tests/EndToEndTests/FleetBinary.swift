@@ -23,11 +23,15 @@ enum FleetBinary {
         var errors: String
     }
 
-    /// Runs `fleet arguments…` to completion and returns its exit status and output.
-    static func run(_ arguments: [String]) throws -> Outcome {
+    /// Runs `fleet arguments…` to completion and returns its exit status and output; `environment`
+    /// adds to (or overrides) the test's own.
+    static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> Outcome {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
         process.currentDirectoryURL = repository
         let pipe = Pipe()
         // Standard error goes to a file, so one pipe is drained and neither side can block the other.

@@ -18,6 +18,7 @@ public enum DeviceIdentityIssuer {
         let started = ContinuousClock.now
         let layout = PKILayout(directory: request.directory)
         let authorityLayout = PKILayout(directory: request.authorityDirectory ?? request.directory)
+        let foreignLayout = request.foreignAuthorityParent.map { PKILayout(directory: $0) } ?? authorityLayout
         let ids = ClientIDSequence(ids: request.clientIDs)
         try ids.validateShape()
         let validity = try ValidityPeriod.days(request.validityDays, from: request.now)
@@ -27,7 +28,7 @@ public enum DeviceIdentityIssuer {
         let authority = try SigningAuthority.load(
             certificatePath: authorityLayout.intermediateCertificate, keyPath: authorityLayout.intermediateKey)
         try SecureFiles.checkWritable(layout.devicesDirectory)
-        if request.fault == .foreignCA { try SecureFiles.checkWritable(authorityLayout.foreignDirectory) }
+        if request.fault == .foreignCA { try SecureFiles.checkWritable(foreignLayout.foreignDirectory) }
 
         var factory = DeviceIdentityFactory(
             authority: authority, foreignAuthority: nil, keyAlgorithm: request.keyAlgorithm,
@@ -42,7 +43,7 @@ public enum DeviceIdentityIssuer {
             factory = DeviceIdentityFactory(
                 authority: authority,
                 foreignAuthority: try ForeignCertificateAuthority.loadOrCreate(
-                    layout: authorityLayout, keyAlgorithm: request.keyAlgorithm, now: request.now),
+                    layout: foreignLayout, keyAlgorithm: request.keyAlgorithm, now: request.now),
                 keyAlgorithm: request.keyAlgorithm, organization: request.organization,
                 organizationalUnit: request.organizationalUnit,
                 includeSubjectAlternativeName: request.includeSubjectAlternativeName,

@@ -15,6 +15,9 @@ public struct IssueRequest: Sendable {
     /// Where the signing CA (`intermediate.pem`/`.key`, and `foreign/`) lives when it is not `directory`:
     /// e.g. fault identities that reuse a device's client ID go to their own directory under the same CA.
     public var authorityDirectory: String?
+    /// The folder whose `foreign/` holds the untrusted CA of the `foreign-ca` fault, when not the authority's:
+    /// a run keeps it in its own folder, so it only reads the PKI it was given.
+    public var foreignAuthorityParent: String?
     public var clientIDs: ClientIDs
     public var keyAlgorithm = KeyAlgorithm.p256
     public var validityDays = 365

@@ -70,6 +70,10 @@ struct RunCommand: AsyncParsableCommand {
     @Option(name: .long, help: .hidden)
     var clockOrigin: UInt64?
 
+    /// A worker's copy of the coordinator's folder of `cert-fault` identities.
+    @Option(name: .long, help: .hidden)
+    var certFaults: String?
+
     func validate() throws {
         guard (1...256).contains(processes) else { throw ValidationError("--processes must be between 1 and 256") }
         if worker != nil, clockOrigin == nil { throw ValidationError("--worker needs --clock-origin") }
@@ -95,7 +99,8 @@ struct RunCommand: AsyncParsableCommand {
         }
         if let worker, let clockOrigin {
             do {
-                try await RunWorker.run(plan: plan, partition: worker, clock: RunClock(originNs: clockOrigin))
+                try await RunWorker.run(plan: plan, partition: worker, clock: RunClock(originNs: clockOrigin),
+                                        certificateFaults: certFaults)
             } catch {
                 FileHandle.standardError.write(Data("fleet run --worker \(worker): \(error)\n".utf8))
                 throw ExitCode(1)
@@ -112,9 +117,13 @@ struct RunCommand: AsyncParsableCommand {
         }
         print(RunConsole.preflight(plan, preflight, devices: devices))
         if dryRun { return }
-        for line in try await CertificateFaultIdentities.prepare(plan: plan, devices: devices) { print("  " + line) }
 
         let path = events ?? RunConsole.defaultLedgerPath(plan)
+        // The run's own folder, beside its ledger: the certificate folders the scenario names are only read.
+        let certificateFaults = RunConsole.reportBase(ledgerPath: path) + ".cert-faults"
+        for line in try await CertificateFaultIdentities.prepare(plan: plan, devices: devices, faults: certificateFaults) {
+            print("  " + line)
+        }
         var lab: LabBrokerLaunch?
         if plan.broker.lab != nil {
             do {
@@ -129,7 +138,8 @@ struct RunCommand: AsyncParsableCommand {
             }
         }
         do {
-            try await play(plan, devices: devices, preflight: preflight, ledgerPath: path, cloud: LabCloudOperator(lab))
+            try await play(plan, devices: devices, preflight: preflight, ledgerPath: path,
+                           certificateFaults: certificateFaults, cloud: LabCloudOperator(lab))
         } catch {
             try? await lab?.server.shutdown()
             throw error
@@ -141,7 +151,7 @@ struct RunCommand: AsyncParsableCommand {
     /// (the lab broker's IoT Hub endpoint): from the fleet, or in a split run from this process, which owns
     /// the lab broker (`CloudTimeline`), started with the workers' timelines.
     private func play(_ plan: Plan, devices: [DevicePlan], preflight: RunPreflight, ledgerPath path: String,
-                      cloud: (any CloudServiceOperator)?) async throws {
+                      certificateFaults: String, cloud: (any CloudServiceOperator)?) async throws {
         try FileManager.default.createDirectory(
             atPath: (path as NSString).deletingLastPathComponent.isEmpty ? "." : (path as NSString).deletingLastPathComponent,
             withIntermediateDirectories: true)
@@ -165,11 +175,14 @@ struct RunCommand: AsyncParsableCommand {
             ? cloud.map { CloudTimeline(plan: plan, eventLoop: group.next(), sink: verdicts, clock: clock, cloud: $0) }
             : nil
         let workers = processes > 1
-            ? WorkerProcesses(scenario: scenario, brokerArguments: Self.brokerArguments(plan.broker), count: processes,
+            ? WorkerProcesses(scenario: scenario,
+                              brokerArguments: Self.brokerArguments(plan.broker) + ["--cert-faults", certificateFaults],
+                              count: processes,
                               clock: clock, sink: verdicts, eventLoop: group.next(), onStart: { cloudTimeline?.start() })
             : nil
         let driver: any RunDevices = try workers ?? LocalDevices(fleet: Fleet(
-            plan: plan, group: group, sink: verdicts, clock: clock, connections: .plan(plan, sources: preflight.sources),
+            plan: plan, group: group, sink: verdicts, clock: clock, connections: .plan(plan, sources: preflight.sources,
+                                                                                    certificateFaults: certificateFaults),
             cloud: cloud))
         let interruption = RunInterruption()
         let signals = interruption.install { driver.interrupt() }

@@ -11,12 +11,13 @@ import Scenario
 /// nothing printed on standard output but ``WorkerMessage`` lines for the coordinator, whose run clock
 /// it shares. Ctrl-C (or the coordinator's SIGINT) stops its devices gracefully; it still reports.
 enum RunWorker {
-    static func run(plan: Plan, partition: FleetPartition, clock: RunClock) async throws {
+    static func run(plan: Plan, partition: FleetPartition, clock: RunClock, certificateFaults: String?) async throws {
         let preflight = try RunPreflight.check(plan, devices: plan.devices(), processes: partition.count)
         let output = LedgerWriter(handle: .standardOutput, flushInterval: .milliseconds(100))
         let group = MultiThreadedEventLoopGroup(numberOfThreads: System.coreCount)
         let fleet = try Fleet(plan: plan, group: group, sink: WorkerEventStream(output: output), clock: clock,
-                              connections: .plan(plan, sources: preflight.sources), partition: partition)
+                              connections: .plan(plan, sources: preflight.sources, certificateFaults: certificateFaults),
+                              partition: partition)
         let devices = LocalDevices(fleet: fleet)
         let interruption = RunInterruption()
         let signals = interruption.install(announce: false) { devices.interrupt() }

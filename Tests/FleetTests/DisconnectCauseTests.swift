@@ -34,10 +34,11 @@ final class DisconnectCauseTests: XCTestCase {
         XCTAssertEqual(MQTTDeviceLink.stage(of: .connectionRefused(.notAuthorized, reasonString: nil)), .connack)
     }
 
-    func testFaultyIdentitiesLiveBesideTheGoodOnes() {
+    func testFaultyIdentitiesLiveInTheRunsFolderByKind() {
         XCTAssertEqual(CertificateFaultIdentities.certsFolder(chain: "Certs/devices/dev-1/chain.pem", clientID: "dev-1"),
                        "Certs")
         XCTAssertNil(CertificateFaultIdentities.certsFolder(chain: "elsewhere/chain.pem", clientID: "dev-1"))
-        XCTAssertEqual(CertificateFaultIdentities.directory(certs: "Certs/", kind: .expired), "Certs/faults/expired")
+        XCTAssertEqual(CertificateFaultIdentities.directory(faults: "runs/x.cert-faults/", kind: .expired),
+                       "runs/x.cert-faults/expired")
     }
 }

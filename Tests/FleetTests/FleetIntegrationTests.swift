@@ -42,13 +42,14 @@ final class FleetIntegrationTests: XCTestCase {
 
     /// Plays a scenario to its end in this process, collecting its events (shared with the TLS tests);
     /// `broker` replaces the file's broker URL, as `fleet run --broker` does.
-    static func run(broker: String? = nil, _ yaml: String) throws -> Outcome {
+    static func run(broker: String? = nil, certificateFaults: String? = nil, _ yaml: String) throws -> Outcome {
         let plan = try ScenarioLoader.parse(yaml: yaml, path: "integration.yaml", options: .init(brokerOverride: broker))
         let collector = RunEventCollector()
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
         defer { try? group.syncShutdownGracefully() }
         let fleet = try Fleet(plan: plan, group: group, sink: collector, clock: RunClock(),
-                              connections: .plan(plan, sources: SourceAddressPlan(addresses: [])))
+                              connections: .plan(plan, sources: SourceAddressPlan(addresses: []),
+                                                   certificateFaults: certificateFaults))
         fleet.start()
         let mode = try fleet.timelineFinished.wait()
         try fleet.stop(mode ?? .graceful).wait()

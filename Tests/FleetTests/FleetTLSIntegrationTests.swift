@@ -12,8 +12,8 @@ final class FleetTLSIntegrationTests: XCTestCase {
             .deletingLastPathComponent().appendingPathComponent(".test-broker/pki").path
     }
 
-    /// `<certs>/devices/<id>/{chain,key}.pem` for each id, plus `faults/no-intermediate/` for `faulty`
-    /// (the leaf alone, as firmware that forgot its intermediate sends it).
+    /// `<certs>/devices/<id>/{chain,key}.pem` for each id, plus the run's `<certs>.cert-faults/no-intermediate/`
+    /// for `faulty` (the leaf alone, as firmware that forgot its intermediate sends it).
     private func makeCertsFolder(ids: [String: String], faulty: String) throws -> String {
         let folder = NSTemporaryDirectory() + "fleet-it-certs-\(UUID().uuidString)"
         let files = FileManager.default
@@ -27,7 +27,7 @@ final class FleetTLSIntegrationTests: XCTestCase {
             try install(folder + "/devices/" + clientID, chain: "\(pki)/\(identity).pem", key: "\(pki)/\(identity).key")
         }
         let identity = ids[faulty]!
-        try install(folder + "/faults/no-intermediate/devices/" + faulty,
+        try install(folder + ".cert-faults/no-intermediate/devices/" + faulty,
                     chain: "\(pki)/\(identity).leaf.pem", key: "\(pki)/\(identity).key")
         return folder
     }
@@ -35,8 +35,11 @@ final class FleetTLSIntegrationTests: XCTestCase {
     func testDevicesConnectOverMutualTLSAndACertFaultKeepsTheFaultyOneOut() throws {
         let certs = try makeCertsFolder(ids: ["fleet-it-tls-1": "device-1", "fleet-it-tls-2": "device-2"],
                                         faulty: "fleet-it-tls-2")
-        defer { try? FileManager.default.removeItem(atPath: certs) }
-        let events = try FleetIntegrationTests.run("""
+        defer {
+            try? FileManager.default.removeItem(atPath: certs)
+            try? FileManager.default.removeItem(atPath: certs + ".cert-faults")
+        }
+        let events = try FleetIntegrationTests.run(certificateFaults: certs + ".cert-faults", """
             name: fleet-it-tls
             seed: 4
             broker: { url: "mqtts://127.0.0.1:8883", ca: "\(pki)/root.pem" }

@@ -18,6 +18,8 @@ public struct FleetConnections: DeviceLinkFactory, Sendable {
     public var tls: TLSSettings?
     /// Seeds each link shaper's jitter.
     public var seed: UInt64
+    /// The run's folder of faulty identities for `cert-fault` steps (see `CertificateFaultIdentities`).
+    public var certificateFaults: String?
     private let contexts: MQTTTLSContextCache
     private let threadPool: NIOThreadPool
 
@@ -34,9 +36,12 @@ public struct FleetConnections: DeviceLinkFactory, Sendable {
         self.threadPool = threadPool
     }
 
-    /// The plan's broker, spreading devices over `sources`.
-    public static func plan(_ plan: Plan, sources: SourceAddressPlan) -> FleetConnections {
-        broker(plan.broker, sources: sources, seed: plan.seed)
+    /// The plan's broker, spreading devices over `sources`; `certificateFaults` is the run's folder the
+    /// `cert-fault` steps' identities were issued into.
+    public static func plan(_ plan: Plan, sources: SourceAddressPlan, certificateFaults: String? = nil) -> FleetConnections {
+        var connections = broker(plan.broker, sources: sources, seed: plan.seed)
+        connections.certificateFaults = certificateFaults
+        return connections
     }
 
     /// Where the fleet's own connections go — the observers, and the controller that sends timeline
@@ -133,8 +138,10 @@ public struct FleetConnections: DeviceLinkFactory, Sendable {
         settings.certificateChainFile = files.chain
         settings.privateKeyFile = files.key
         guard let fault else { return .success(settings) }
-        let certs = CertificateFaultIdentities.certsFolder(chain: files.chain, clientID: device.clientID) ?? "."
-        let faultDirectory = CertificateFaultIdentities.directory(certs: certs, kind: fault)
+        guard let certificateFaults else {
+            return .failure(.tlsConfiguration("cert-fault \(fault.rawValue): this run has no folder of faulty identities"))
+        }
+        let faultDirectory = CertificateFaultIdentities.directory(faults: certificateFaults, kind: fault)
         do {
             let faulty = try DeviceIdentityStore(directory: faultDirectory).identity(forClientID: device.clientID)
             settings.certificateChainFile = faulty.chainPath

@@ -7,7 +7,8 @@ struct CertsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "certs",
         abstract: "Make the CA, device identities and broker certificate the fleet authenticates with.",
-        subcommands: [CertsInitCommand.self, CertsIssueCommand.self, CertsServerCommand.self, CertsExportCommand.self]
+        subcommands: [CertsInitCommand.self, CertsIssueCommand.self, CertsScenarioCommand.self, CertsServerCommand.self,
+                      CertsExportCommand.self]
     )
 }
 
@@ -28,5 +29,9 @@ struct CertsFailure: Error, CustomStringConvertible {
 
     static func wrapping<Result>(_ body: () throws -> Result) throws -> Result {
         do { return try body() } catch let error as PKIError { throw CertsFailure(description: error.description) }
+    }
+
+    static func wrapping<Result>(_ body: () async throws -> Result) async throws -> Result {
+        do { return try await body() } catch let error as PKIError { throw CertsFailure(description: error.description) }
     }
 }

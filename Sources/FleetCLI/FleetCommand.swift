@@ -8,7 +8,8 @@ struct FleetCommand: AsyncParsableCommand {
         commandName: "fleet",
         abstract: "Simulate fleets of MQTT devices against a broker, inject field failures, verify wills.",
         version: FleetVersion.current,
-        subcommands: [ProbeCommand.self, RunCommand.self, BrokerCommand.self, CertsCommand.self, ReportCommand.self]
+        subcommands: [ProbeCommand.self, RunCommand.self, InitCommand.self, BrokerCommand.self, CertsCommand.self,
+                      ReportCommand.self]
     )
 
     static func main() async {

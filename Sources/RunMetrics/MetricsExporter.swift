@@ -6,7 +6,9 @@ import Prometheus
 ///
 /// Counters in Prometheus only go up; the snapshot carries cumulative totals, so each update adds
 /// the difference since the last one (a total that went down is ignored rather than breaking
-/// `rate()`). Safe to update from one thread while the server reads from another.
+/// `rate()`). Latencies are Prometheus histograms, one per measured phase, fed one value at a time
+/// as the run measures them (``observeLatency(_:nanoseconds:)``). Safe to update from any thread
+/// while the server reads from another.
 public final class MetricsExporter: Sendable {
     /// The registry the server emits; exposed so callers may add metrics of their own.
     public let registry: PrometheusCollectorRegistry
@@ -24,6 +26,15 @@ public final class MetricsExporter: Sendable {
     private let lastTotals = NIOLockedValueBox(Totals())
     /// One gauge per judgement, made when the judgement first appears (the exporter knows no list of them).
     private let verdictGauges = NIOLockedValueBox<[String: Gauge]>([:])
+    /// One histogram per latency phase, made on its first value (a run without TLS exports no TLS histogram).
+    private let latencies = NIOLockedValueBox<[LatencyMetric: ValueHistogram]>([:])
+
+    /// Upper bounds in seconds shared by every latency histogram: 0.5 ms (a loopback CONNACK) to 2 min (a will
+    /// after 1.5 keep-alives of 60 s plus a will delay), about 2.5× apart, so `histogram_quantile` is good to a
+    /// bucket anywhere in between and histograms of different phases and runs aggregate.
+    public static let latencyBuckets: [Double] = [
+        0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 25, 60, 120,
+    ]
 
     /// Cumulative totals already added to the counters.
     private struct Totals {
@@ -79,6 +90,18 @@ public final class MetricsExporter: Sendable {
             }
             for (judgement, gauge) in gauges { gauge.set(Int64(snapshot.willVerdicts[judgement] ?? 0)) }
         }
+    }
+
+    /// Adds one measured latency to its phase's histogram `fleet_latency_<phase>_seconds`.
+    public func observeLatency(_ metric: LatencyMetric, nanoseconds: UInt64) {
+        let histogram = latencies.withLockedValue { histograms in
+            if let histogram = histograms[metric] { return histogram }
+            let histogram = registry.makeValueHistogram(
+                descriptor: Self.name("latency", metric.name, unit: "seconds", help: metric.help), buckets: Self.latencyBuckets)
+            histograms[metric] = histogram
+            return histogram
+        }
+        histogram.record(Double(nanoseconds) / 1e9)
     }
 
     /// The registry in the Prometheus text exposition format (version 0.0.4).

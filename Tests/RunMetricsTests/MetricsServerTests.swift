@@ -45,6 +45,44 @@ final class MetricsServerTests: XCTestCase {
         XCTAssertTrue(lines.contains("fleet_wills_received_total 1"), body)
     }
 
+    func testLatenciesAreScrapedAsPrometheusHistograms() async throws {
+        let exporter = MetricsExporter()
+        let connack = LatencyMetric(name: "connack", help: "CONNECT written to CONNACK read.")
+        // 0.3 ms, 2 ms, 2 ms, 40 ms, 3 s and 10 min (above every bucket: +Inf only).
+        for nanoseconds: UInt64 in [300_000, 2_000_000, 2_000_000, 40_000_000, 3_000_000_000, 600_000_000_000] {
+            exporter.observeLatency(connack, nanoseconds: nanoseconds)
+        }
+        exporter.observeLatency(LatencyMetric(name: "will_delivery", help: "Ending to will."), nanoseconds: 1_500_000_000)
+        let server = try await startServer(exporter)
+        let response = try await RawHTTPClient.exchange(
+            "GET /metrics HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n", port: server.address.port, group: group)
+        try await server.shutdown()
+        let body = RawHTTPClient.split(response).body
+        let lines = body.split(separator: "\n").map(String.init)
+
+        XCTAssertTrue(lines.contains("# TYPE fleet_latency_connack_seconds histogram"), body)
+        XCTAssertTrue(lines.contains("# HELP fleet_latency_connack_seconds CONNECT written to CONNACK read."), body)
+        let prefix = "fleet_latency_connack_seconds_bucket{le=\""
+        let buckets = lines.filter { $0.hasPrefix(prefix) }.map { line -> (le: Double, count: Int) in
+            let parts = line.dropFirst(prefix.count).split(separator: "\"")
+            return (parts[0] == "+Inf" ? .infinity : Double(parts[0])!, Int(parts[1].dropFirst(2))!)
+        }
+        XCTAssertEqual(buckets.map(\.le), MetricsExporter.latencyBuckets + [.infinity])
+        XCTAssertEqual(buckets.map(\.count), buckets.map(\.count).sorted(), "buckets are cumulative")
+        let count = { (le: Double) in buckets.first { $0.le == le }?.count }
+        XCTAssertEqual(count(0.0005), 1)
+        XCTAssertEqual(count(0.0025), 3)
+        XCTAssertEqual(count(0.05), 4)
+        XCTAssertEqual(count(5), 5)
+        XCTAssertEqual(count(120), 5)
+        XCTAssertEqual(count(.infinity), 6)
+        XCTAssertTrue(lines.contains("fleet_latency_connack_seconds_count 6"), body)
+        let sum = try XCTUnwrap(lines.first { $0.hasPrefix("fleet_latency_connack_seconds_sum ") }.flatMap { Double($0.split(separator: " ")[1]) })
+        XCTAssertEqual(sum, 603.0443, accuracy: 1e-9)
+        XCTAssertTrue(lines.contains("fleet_latency_will_delivery_seconds_count 1"), body)
+        XCTAssertFalse(body.contains("fleet_latency_tls"), "no histogram for a phase never measured")
+    }
+
     func testScrapesSeeLaterUpdates() async throws {
         let exporter = MetricsExporter()
         let server = try await startServer(exporter)

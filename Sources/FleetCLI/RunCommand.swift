@@ -161,7 +161,11 @@ struct RunCommand: AsyncParsableCommand {
 
         let group = MultiThreadedEventLoopGroup(numberOfThreads: System.coreCount)
         // Every event reaches the ledger through the live verdicts, so the progress line can count them.
-        let verdicts = LiveWillVerdicts(rules: WillRules(plan), forwardingTo: ledger)
+        // With --metrics, the latencies events carry reach Prometheus on their way to the ledger.
+        let exporter = metrics.map { _ in MetricsExporter() }
+        let verdicts = LiveWillVerdicts(rules: WillRules(plan), forwardingTo: exporter.map {
+            MetricsLatencyTap(exporter: $0, next: ledger) as any RunEventSink
+        } ?? ledger)
         let verification: RunVerification
         do {
             verification = try await RunVerification.start(plan: plan, ledger: verdicts, clock: clock, group: group)
@@ -186,7 +190,6 @@ struct RunCommand: AsyncParsableCommand {
             cloud: cloud))
         let interruption = RunInterruption()
         let signals = interruption.install { driver.interrupt() }
-        let exporter = metrics.map { _ in MetricsExporter() }
         var metricsServer: MetricsServer?
         if let metrics, let exporter {
             let server = try await MetricsServer.start(exporter: exporter, at: metrics, group: group)

@@ -76,8 +76,11 @@ public enum WillVerdicts {
             effectiveDelaySeconds < willDelaySeconds
                 ? "session expiry of \(effectiveDelaySeconds) s" : "will delay of \(willDelaySeconds) s"
         }
-        /// The earliest moment a will is legitimate.
-        var earliest: UInt64 { endedAt + willDelayNs }
+        /// The earliest moment a will is legitimate. A takeover ends when the broker accepts the other
+        /// connection, which the device only learns when its socket closes: the broker may publish the will
+        /// (at once without a will delay, MQTT 5 §3.1.3.2.2; mosquitto does so on 3.1.1 too) before that close
+        /// reaches us, so its delay counts from the impostor's start.
+        var earliest: UInt64 { (ending == .takeover ? injectedAt : endedAt) + willDelayNs }
         /// When the will is due at the latest, before grace.
         var due: UInt64 { endedAt + rules.detectionNs(ending, keepAliveSeconds: keepAlive) + willDelayNs }
         var deadline: UInt64 { due + rules.graceNs }
@@ -233,7 +236,7 @@ public enum WillVerdicts {
         }
         if ending.wills.count > 1 && ending.ending != .takeover {
             verdict.judgement = .duplicated
-            verdict.reason = "\(ending.wills.count) wills for one \(ending.ending.rawValue) ending"
+            verdict.reason = "\(ending.wills.count) wills for one \(Wording.ending(ending.ending)) ending"
         } else if first < ending.earliest {
             verdict.judgement = .early
             verdict.reason = "will at \(seconds(first)) before its \(ending.delayName) ended at \(seconds(ending.earliest))"
@@ -242,12 +245,15 @@ public enum WillVerdicts {
             verdict.reason = "will at \(seconds(first)) after the deadline \(seconds(ending.deadline))"
         } else {
             verdict.judgement = .delivered
-            verdict.reason = "will \(milliseconds(first - ending.endedAt)) after the \(ending.ending.rawValue) ending"
+            verdict.reason = first >= ending.endedAt
+                ? "will \(milliseconds(first - ending.endedAt)) after the \(Wording.ending(ending.ending)) ending"
+                : "will \(milliseconds(first - ending.injectedAt)) after the impostor started, "
+                    + "\(milliseconds(ending.endedAt - first)) before the device saw its connection close"
         }
         if ending.ending == .takeover && ending.wills.count > 1 {
             // The impostor shares the will topic and payload: when the device comes back and
             // kicks it off, the impostor's will is published too and cannot be told apart.
-            verdict.reason += "; \(ending.wills.count - 1) more will(s), the impostor's own when it was kicked off in turn"
+            verdict.reason += "; \(Wording.count(ending.wills.count - 1, "more will")), the impostor's own when it was kicked off in turn"
         }
         return verdict
     }

@@ -156,6 +156,33 @@ final class WillVerdictTests: XCTestCase {
         XCTAssertEqual(verdicts.first?.latencyNs, F.s(0.1))
     }
 
+    /// The broker publishes a takeover's will when it accepts the impostor, which can be before the device
+    /// sees its own connection close: with no will delay that is on time, not early.
+    func testTakeoverWillBeforeTheDeviceSeesTheCloseIsDelivered() throws {
+        let verdicts = judge([
+            F.connected(F.s(1), "dev-01"),
+            F.fault(F.s(20), "dev-01", .impostorStarted),
+            F.will(F.s(20.3), "dev-01"),
+            F.disconnected(F.s(20.4), "dev-01", .takenOver),
+            F.end(F.s(60)),
+        ])
+        let verdict = try XCTUnwrap(verdicts.first)
+        XCTAssertEqual(verdict.judgement, .delivered, verdict.reason)
+        XCTAssertEqual(verdict.reason, "will 300.000 ms after the impostor started, 100.000 ms before the device saw its connection close")
+        XCTAssertEqual(verdict.latencyNs, 0)
+    }
+
+    func testTakeoverWillBeforeItsWillDelayIsStillEarly() {
+        let verdicts = judge([
+            F.connected(F.s(1), "dev-01"),
+            F.fault(F.s(20), "dev-01", .impostorStarted, willDelay: 5),
+            F.disconnected(F.s(20.1), "dev-01", .takenOver),
+            F.will(F.s(21), "dev-01"),
+            F.end(F.s(60)),
+        ])
+        XCTAssertEqual(verdicts.map(\.judgement), [.early])
+    }
+
     func testTakeoverWithWillDelayAndQuickReconnectExpectsNoWill() {
         let verdicts = judge([
             F.connected(F.s(1), "dev-01"),

@@ -324,6 +324,8 @@ extension MQTTClientError {
             self = .protocolViolation(.init(reasonCode: code, detail: decodeError.description, decodeError: decodeError))
         } else if let tlsFailure = MQTTTLSFailure(error, caFiles: trustedCAFiles) {
             self = .tls(tlsFailure)
+        } else if let ioError = error as? IOError {
+            self = .io(ioError.plainDescription)
         } else {
             self = .io("\(error)")
         }

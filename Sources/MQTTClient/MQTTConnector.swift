@@ -161,7 +161,7 @@ extension MQTTClientError {
                 self = .tcpConnectFailed(address: address, reason: "\(connectionError)")
             }
         } else if let ioError = error as? IOError {
-            self = .tcpConnectFailed(address: address, reason: "\(ioError)")
+            self = .tcpConnectFailed(address: address, reason: ioError.plainDescription)
         } else {
             self = .tcpConnectFailed(address: address, reason: "\(error)")
         }

@@ -24,6 +24,16 @@ final class ErrorDiagnosisTests: XCTestCase {
         XCTAssertTrue(reason.lowercased().contains("refused"), reason)
     }
 
+    /// NIO's connect failure reads "connection reset (error set): Connection refused) (errno: 111)"; reports say
+    /// what the system says, once.
+    func testAConnectFailureReadsAsTheSystemsWordsAndItsErrno() {
+        let error = MQTTClientError(
+            connectError: IOError(errnoCode: ECONNREFUSED, reason: "connection reset (error set)"), endpoint: endpoint)
+        XCTAssertEqual(error, .tcpConnectFailed(address: "broker.example:8883", reason: "connection refused (errno \(ECONNREFUSED))"))
+        let reset = MQTTClientError(channelError: IOError(errnoCode: ECONNRESET, reason: "read"), trustedCAFiles: [])
+        XCTAssertEqual(reset, .io("connection reset by peer (errno \(ECONNRESET))"))
+    }
+
     func testHostnameMismatchIsClassified() {
         let failure = MQTTTLSFailure(NIOSSLExtraError.failedToValidateHostname)
         XCTAssertEqual(failure?.kind, .hostnameMismatch)

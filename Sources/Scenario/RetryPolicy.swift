@@ -23,11 +23,16 @@ public struct RetryPolicy: Sendable, Hashable {
         case never
     }
 
-    /// The wait before attempt `attempt` (1 = first retry), or nil when the device gives up.
+    /// Whether the device stops after `failed` consecutive failed connection attempts: the first attempt
+    /// counts, whether it follows boot or a lost connection, so `max-attempts: 6` makes six in all.
+    public func givesUp(afterFailedAttempts failed: Int) -> Bool {
+        maxAttempts.map { failed >= $0 } ?? false
+    }
+
+    /// The wait before retry `retry` (1 = the first wait), or nil when the policy never reconnects.
     /// `unitRandom` is a sample in 0..<1 from the caller's seeded generator, used only for jitter,
     /// so replays with the same seed wait the same.
-    public func delay(beforeAttempt attempt: Int, unitRandom: Double) -> Duration? {
-        if let maxAttempts, attempt > maxAttempts { return nil }
+    public func delay(beforeRetry retry: Int, unitRandom: Double) -> Duration? {
         switch backoff {
         case .immediate:
             return .zero
@@ -36,7 +41,7 @@ public struct RetryPolicy: Sendable, Hashable {
         case .never:
             return nil
         case .exponential(let initial, let multiplier, let max, let jitter):
-            let exponent = Double(Swift.max(0, attempt - 1))
+            let exponent = Double(Swift.max(0, retry - 1))
             let base = Swift.min(initial.seconds * Foundation.pow(multiplier, exponent), max.seconds)
             let spread = base * jitter * (2 * unitRandom - 1)
             return .seconds(Swift.max(0, base + spread))

@@ -56,8 +56,9 @@ final class DeviceFirmwareTests: XCTestCase {
         XCTAssertTrue(actions.contains(.publishTelemetry(firstSequence: 2, count: 1)), "\(actions)")
     }
 
+    /// `max-attempts: 3` is three attempts in all, the first one counted, after boot as after a lost connection.
     func testFailedAttemptsCountUpAndMaxAttemptsGivesUp() {
-        var device = firmware(retry: RetryPolicy(backoff: .fixed(.seconds(1)), maxAttempts: 2))
+        var device = firmware(retry: RetryPolicy(backoff: .fixed(.seconds(1)), maxAttempts: 3))
         _ = feed(&device, .powerOn)
         _ = feed(&device, .bootCompleted)
         XCTAssertEqual(feed(&device, .connectFailed), [.cancelTimers, .scheduleReconnect(after: .seconds(1))])
@@ -68,6 +69,14 @@ final class DeviceFirmwareTests: XCTestCase {
         XCTAssertEqual(device.phase, .gaveUp)
         XCTAssertEqual(feed(&device, .reconnectDue), [])
         XCTAssertEqual(feed(&device, .reconnectNow), [.cancelTimers, .openConnection(attempt: 1)])
+        _ = feed(&device, .connectSucceeded)
+        XCTAssertEqual(feed(&device, .connectionLost), [.cancelTimers, .scheduleReconnect(after: .seconds(1))])
+        for attempt in 1...2 {
+            XCTAssertEqual(feed(&device, .reconnectDue), [.openConnection(attempt: attempt)])
+            XCTAssertEqual(feed(&device, .connectFailed), [.cancelTimers, .scheduleReconnect(after: .seconds(1))])
+        }
+        XCTAssertEqual(feed(&device, .reconnectDue), [.openConnection(attempt: 3)])
+        XCTAssertEqual(feed(&device, .connectFailed), [.cancelTimers, .gaveUp(attempts: 3)])
     }
 
     func testExponentialBackoffGrowsStaysUnderTheCapAndReplaysWithTheSameSeed() {

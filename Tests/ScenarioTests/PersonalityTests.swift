@@ -66,13 +66,15 @@ final class PersonalityTests: XCTestCase {
     func testRetryDelays() {
         let policy = RetryPolicy(backoff: .exponential(initial: .seconds(1), multiplier: 2, max: .seconds(10), jitter: 0.5),
                                  maxAttempts: 5)
-        XCTAssertEqual(policy.delay(beforeAttempt: 1, unitRandom: 0.5), .seconds(1), "mid-range sample ⇒ no jitter")
-        XCTAssertEqual(policy.delay(beforeAttempt: 3, unitRandom: 0.5), .seconds(4))
-        XCTAssertEqual(policy.delay(beforeAttempt: 5, unitRandom: 0.5), .seconds(10), "capped at max")
-        XCTAssertEqual(policy.delay(beforeAttempt: 3, unitRandom: 0), .seconds(2), "jitter spreads by ±50%")
-        XCTAssertNil(policy.delay(beforeAttempt: 6, unitRandom: 0.5), "gives up after max-attempts")
-        XCTAssertNil(RetryPolicy(backoff: .never).delay(beforeAttempt: 1, unitRandom: 0))
-        XCTAssertEqual(RetryPolicy(backoff: .immediate).delay(beforeAttempt: 9, unitRandom: 0), .zero)
+        XCTAssertEqual(policy.delay(beforeRetry: 1, unitRandom: 0.5), .seconds(1), "mid-range sample ⇒ no jitter")
+        XCTAssertEqual(policy.delay(beforeRetry: 3, unitRandom: 0.5), .seconds(4))
+        XCTAssertEqual(policy.delay(beforeRetry: 5, unitRandom: 0.5), .seconds(10), "capped at max")
+        XCTAssertEqual(policy.delay(beforeRetry: 3, unitRandom: 0), .seconds(2), "jitter spreads by ±50%")
+        XCTAssertFalse(policy.givesUp(afterFailedAttempts: 4))
+        XCTAssertTrue(policy.givesUp(afterFailedAttempts: 5), "max-attempts: 5 is five attempts in all")
+        XCTAssertFalse(RetryPolicy(backoff: .immediate).givesUp(afterFailedAttempts: 1_000), "no max-attempts: for ever")
+        XCTAssertNil(RetryPolicy(backoff: .never).delay(beforeRetry: 1, unitRandom: 0))
+        XCTAssertEqual(RetryPolicy(backoff: .immediate).delay(beforeRetry: 9, unitRandom: 0), .zero)
     }
 
     func testBrokerProtocolDefaultAppliesWhereThePersonalityAllows() throws {

@@ -217,14 +217,14 @@ public struct DeviceFirmware: Sendable {
         perform(.cancelTimers)
         retries += 1
         let unit = Double(random.next() >> 11) * 0x1.0p-53
-        if let delay = settings.reconnect.delay(beforeAttempt: retries, unitRandom: unit) {
-            phase = .backoff
-            perform(.scheduleReconnect(after: delay))
-        } else if settings.reconnect.backoff == .never {
+        if settings.reconnect.backoff == .never {
             phase = .held
-        } else {
+        } else if settings.reconnect.givesUp(afterFailedAttempts: attempt) {
             phase = .gaveUp
             perform(.gaveUp(attempts: attempt))
+        } else if let delay = settings.reconnect.delay(beforeRetry: retries, unitRandom: unit) {
+            phase = .backoff
+            perform(.scheduleReconnect(after: delay))
         }
     }
 

@@ -54,7 +54,8 @@ enum RunConsole {
         lines.append("  telemetry sent \(sent), acknowledged \(acked)"
             + (publishingSeconds > 0 ? String(format: ", %.0f msgs/s average, %.0f peak", Double(sent) / publishingSeconds,
                                               live.peakMessagesPerSecond) : ""))
-        lines.append("  faults injected \(counters.faults)")
+        lines.append("  faults injected on devices \(counters.faults)")
+        if counters.traffic > 0 { lines.append("  traffic injected \(counters.traffic) (bursts, controller publishes, IoT Hub operator requests)") }
         lines.append("  events: \(ledgerPath)")
         return lines.joined(separator: "\n")
     }

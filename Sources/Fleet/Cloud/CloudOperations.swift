@@ -20,7 +20,7 @@ final class CloudOperations {
     private var calledAt: [String: UInt64] = [:]
     private var poll: Scheduled<Void>?
     private var finished = false
-    /// Requests handed to the hub so far (the live line's fault count).
+    /// Requests handed to the hub so far (counted as traffic, apart from faults).
     private(set) var requestsSent = 0
 
     init(eventLoop: any EventLoop, cloud: any CloudServiceOperator, sink: any RunEventSink, clock: RunClock) {

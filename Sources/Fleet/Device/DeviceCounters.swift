@@ -7,11 +7,12 @@ final class DeviceCounters {
     var messagesOut: UInt64 = 0
     var messagesAcked: UInt64 = 0
     var faults = 0
+    var traffic = 0
     var openLinks = 0
 
     var snapshot: FleetCounters {
         FleetCounters(connecting: connecting, connected: connected, down: down, messagesOut: messagesOut,
-                      messagesAcked: messagesAcked, faults: faults)
+                      messagesAcked: messagesAcked, faults: faults, traffic: traffic)
     }
 }
 
@@ -23,22 +24,27 @@ public struct FleetCounters: Sendable, Hashable, Codable {
     public var down = 0
     public var messagesOut: UInt64 = 0
     public var messagesAcked: UInt64 = 0
+    /// Faults injected on devices: endings, takeovers, throttling, certificate and SAS token faults.
     public var faults = 0
+    /// Traffic the timeline added, counted apart from faults: bursts, controller publishes, IoT Hub operator requests.
+    public var traffic = 0
 
     public init(connecting: Int = 0, connected: Int = 0, down: Int = 0, messagesOut: UInt64 = 0,
-                messagesAcked: UInt64 = 0, faults: Int = 0) {
+                messagesAcked: UInt64 = 0, faults: Int = 0, traffic: Int = 0) {
         self.connecting = connecting
         self.connected = connected
         self.down = down
         self.messagesOut = messagesOut
         self.messagesAcked = messagesAcked
         self.faults = faults
+        self.traffic = traffic
     }
 
     public static func + (lhs: FleetCounters, rhs: FleetCounters) -> FleetCounters {
         FleetCounters(connecting: lhs.connecting + rhs.connecting, connected: lhs.connected + rhs.connected,
                       down: lhs.down + rhs.down, messagesOut: lhs.messagesOut + rhs.messagesOut,
-                      messagesAcked: lhs.messagesAcked + rhs.messagesAcked, faults: lhs.faults + rhs.faults)
+                      messagesAcked: lhs.messagesAcked + rhs.messagesAcked, faults: lhs.faults + rhs.faults,
+                      traffic: lhs.traffic + rhs.traffic)
     }
 }
 

@@ -135,7 +135,7 @@ final class VirtualDevice {
 
     func burst(count: Int) {
         guard firmware.phase == .online else { return }
-        environment.counters.faults += 1
+        environment.counters.traffic += 1
         record(.faultInjected(fault: .burst, detail: "\(count) messages"))
         handle(.burst(count: count))
     }

@@ -22,8 +22,8 @@ public final class Fleet: TimelineTarget, Sendable {
     private let finishedPromise: EventLoopPromise<StopMode?>
     private let timelineOver: NIOLoopBoundBox<Bool>
     private let controller: NIOLoopBoundBox<FleetController?>
-    /// Faults injected from the control loop itself (publish steps).
-    private let controlFaults: NIOLoopBoundBox<Int>
+    /// Traffic sent from the control loop itself (publish and iothub steps).
+    private let controlTraffic: NIOLoopBoundBox<Int>
     /// Sends `iothub` steps to the hub's service side; nil when the run gave the fleet none.
     private let cloud: NIOLoopBoundBox<CloudOperations?>
     private let sink: any RunEventSink
@@ -62,7 +62,7 @@ public final class Fleet: TimelineTarget, Sendable {
         timeline = .makeEmptyBox(valueType: TimelineExecutor.self, eventLoop: controlLoop)
         finishedPromise = controlLoop.makePromise(of: StopMode?.self)
         timelineOver = .makeBoxSendingValue(false, eventLoop: controlLoop)
-        controlFaults = .makeBoxSendingValue(0, eventLoop: controlLoop)
+        controlTraffic = .makeBoxSendingValue(0, eventLoop: controlLoop)
         controller = .makeEmptyBox(valueType: FleetController.self, eventLoop: controlLoop)
         cloud = .makeEmptyBox(valueType: CloudOperations.self, eventLoop: controlLoop)
         let controlLoop = self.controlLoop
@@ -131,7 +131,7 @@ public final class Fleet: TimelineTarget, Sendable {
     public func counters() -> EventLoopFuture<FleetCounters> {
         let parts = shards.map { shard in shard.eventLoop.submit { shard.value.environment.counters.snapshot } }
         let control = controlLoop.submit {
-            FleetCounters(faults: self.controlFaults.value + (self.cloud.value?.requestsSent ?? 0))
+            FleetCounters(traffic: self.controlTraffic.value + (self.cloud.value?.requestsSent ?? 0))
         }
         return EventLoopFuture.whenAllSucceed(parts + [control], on: controlLoop).map { $0.reduce(FleetCounters(), +) }
     }
@@ -223,7 +223,7 @@ public final class Fleet: TimelineTarget, Sendable {
         } else {
             sink.record(RunEvent(at: now, kind: .faultInjected(fault: .publish, detail: messages[0].topic)))
         }
-        controlFaults.value += messages.count
+        controlTraffic.value += messages.count
         controller.value?.publish(messages)
     }
 
@@ -243,7 +243,7 @@ public final class Fleet: TimelineTarget, Sendable {
                                             outcome: .refused("no IoT Hub service side in this run"))
             sink.record(RunEvent(at: now, device: request.deviceID, kind: .faultInjected(fault: .cloudMessage, detail: detail.text)))
         }
-        controlFaults.value += requests.count
+        controlTraffic.value += requests.count
     }
 
     public func timelineFinished(stoppedBy mode: StopMode?) {

@@ -87,12 +87,19 @@ public struct TLSSettings: Sendable, Hashable {
                 throw MQTTClientError.tlsConfiguration(
                     "mutual TLS needs both a certificate chain and a private key file")
             }
-            let context = try NIOSSLContext(configuration: configuration)
+            let context: NIOSSLContext
+            do {
+                context = try NIOSSLContext(configuration: configuration)
+            } catch NIOSSLError.failedToLoadPrivateKey where certificateChainFile != nil {
+                // Both files loaded on their own: BoringSSL refuses a key only when it is not the certificate's.
+                throw MQTTClientError.tlsConfiguration(
+                    "the private key in \(privateKeyFile ?? "") does not belong to the certificate in \(certificateChainFile ?? "")")
+            }
             return MQTTTLSContext(sslContext: context, serverName: serverName, caFiles: caFiles)
         } catch let error as MQTTClientError {
             throw error
         } catch {
-            throw MQTTClientError.tlsConfiguration("\(error)")
+            throw MQTTClientError.tlsConfiguration(TLSErrorText.plain(error))
         }
     }
 
@@ -100,7 +107,7 @@ public struct TLSSettings: Sendable, Hashable {
         do {
             return try body(file)
         } catch {
-            throw MQTTClientError.tlsConfiguration("cannot load \(what) \(file): \(error)")
+            throw MQTTClientError.tlsConfiguration("cannot load \(what) \(file): \(TLSErrorText.plain(error))")
         }
     }
 }

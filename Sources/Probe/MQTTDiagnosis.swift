@@ -4,7 +4,7 @@ import MQTTCore
 /// Explains MQTT-level failures: CONNACK refusals by reason code, refused subscriptions and
 /// publishes, and connections the broker drops — each with the field failure it usually means.
 enum MQTTDiagnosis {
-    static func connect(_ error: any Error, options: ProbeOptions) -> Diagnosis {
+    static func connect(_ error: any Error, options: ProbeOptions, identity: ClientIdentityCheck? = nil) -> Diagnosis {
         guard let error = error as? MQTTClientError else {
             return Diagnosis(problem: "CONNECT failed: \(error)", hint: "look at the broker's log")
         }
@@ -13,7 +13,8 @@ enum MQTTDiagnosis {
             let said = "the broker refused CONNECT: \(code)" + (reasonString.map { " (\"\($0)\")" } ?? "")
             return Diagnosis(problem: said, hint: hint(forRefusal: code, options: options))
         case .tls(let failure):
-            return TLSDiagnosis.explain(failure, presentedClientCertificate: options.tls.certificateChainFile != nil)
+            return TLSDiagnosis.explain(failure, presentedClientCertificate: options.tls.certificateChainFile != nil,
+                                        identity: identity)
         case .webSocketUpgrade(let failure):
             return WebSocketDiagnosis.explain(failure, options: options)
         case .closedByPeer, .io:

@@ -59,7 +59,8 @@ public struct Prober: Sendable {
         }
         record(.tcp, .passed("connected to \(TransportChecks.show(address))"), since: start)
 
-        // TLS, server side only, then with the client certificate.
+        // TLS, server side only, then with the client certificate, whose files are checked first.
+        var identity: ClientIdentityCheck?
         if options.url.usesTLS {
             var serverOnly = options.tls
             serverOnly.certificateChainFile = nil
@@ -74,9 +75,19 @@ public struct Prober: Sendable {
             }
             if options.tls.certificateChainFile != nil {
                 start = .now
-                switch await transport.tls(to: address, host: options.url.host, settings: options.tls, alertWindow: .milliseconds(500)) {
+                if let chainFile = options.tls.certificateChainFile, let keyFile = options.tls.privateKeyFile {
+                    let checked = ClientIdentityCheck(chainFile: chainFile, keyFile: keyFile, caFiles: options.tls.caFiles)
+                    if let blocking = checked.blocking {
+                        record(.mutualTLS, .failed(blocking), since: start)
+                        return stop()
+                    }
+                    identity = checked
+                }
+                switch await transport.tls(to: address, host: options.url.host, settings: options.tls,
+                                           alertWindow: .milliseconds(500), identity: identity) {
                 case .success:
-                    record(.mutualTLS, .passed("client certificate accepted"), since: start)
+                    let subject = identity?.subject.map { " (\($0))" } ?? ""
+                    record(.mutualTLS, .passed("client certificate\(subject) accepted"), since: start)
                 case .failure(let diagnosis):
                     record(.mutualTLS, .failed(diagnosis), since: start)
                     return stop()
@@ -105,7 +116,7 @@ public struct Prober: Sendable {
             client = try await connect(options, clientIDSuffix: "", will: options.will)
         } catch {
             let elapsed = ContinuousClock.now - start
-            var diagnosis = MQTTDiagnosis.connect(error, options: options)
+            var diagnosis = MQTTDiagnosis.connect(error, options: options, identity: identity)
             // mqtt:// against a port that never answered as MQTT: say what the port speaks, if it is TLS or HTTP.
             if options.url.scheme == .mqtt, MQTTDiagnosis.isUnansweredConnect(error),
                let spoken = await transport.portProtocol(at: address, host: options.url.host) {

@@ -2,10 +2,11 @@ import MQTTClient
 
 /// Turns a classified TLS failure into what the user should check, reading the alert the broker
 /// sent: the alert names *why* a broker refused a client certificate, which is exactly what a
-/// device author cannot see from the device.
+/// device author cannot see from the device. Where the identity files themselves say why (a missing
+/// intermediate, another CA), that is the diagnosis and the alert its evidence.
 enum TLSDiagnosis {
-    static func explain(_ failure: MQTTTLSFailure, presentedClientCertificate: Bool) -> Diagnosis {
-        let text = failure.detail.uppercased()
+    static func explain(_ failure: MQTTTLSFailure, presentedClientCertificate: Bool,
+                        identity: ClientIdentityCheck? = nil) -> Diagnosis {
         switch failure.kind {
         case .serverCertificateNotTrusted:
             return Diagnosis(problem: "the broker's certificate is not trusted (\(failure.detail))",
@@ -16,22 +17,27 @@ enum TLSDiagnosis {
         case .alertReceived, .closedDuringHandshake, .other:
             break
         }
-        if text.contains("CERTIFICATE_REQUIRED") || (!presentedClientCertificate && text.contains("HANDSHAKE_FAILURE")) {
+        if failure.has("CERTIFICATE_REQUIRED") || (!presentedClientCertificate && failure.has("HANDSHAKE_FAILURE")) {
             return Diagnosis(problem: "the broker requires a client certificate and none was sent",
                              hint: "pass --cert (device certificate + intermediate, PEM) and --key")
         }
-        if text.contains("UNKNOWN_CA") {
+        if presentedClientCertificate, let chain = identity?.chainProblem, failure.kind != .other,
+           !failure.has("CERTIFICATE_EXPIRED"), !failure.has("CERTIFICATE_REVOKED") {
+            let answer = failure.kind == .closedDuringHandshake ? "closed the connection" : "answered \(failure.detail)"
+            return Diagnosis(problem: "\(chain.problem); the broker \(answer)", hint: chain.hint)
+        }
+        if failure.has("UNKNOWN_CA") {
             return Diagnosis(problem: "the broker does not trust the CA that issued the client certificate (alert: unknown CA)",
                              hint: "the chain file must hold the device certificate AND its intermediate; the broker's cafile must hold the root")
         }
-        if text.contains("CERTIFICATE_EXPIRED") {
+        if failure.has("CERTIFICATE_EXPIRED") {
             return Diagnosis(problem: "the broker says the client certificate has expired (alert: certificate expired)",
                              hint: "issue a new device certificate (fleet certs issue), or check the broker's clock")
         }
-        if text.contains("CERTIFICATE_REVOKED") {
+        if failure.has("CERTIFICATE_REVOKED") {
             return Diagnosis(problem: "the broker says the client certificate is revoked", hint: "issue a new device certificate")
         }
-        if text.contains("BAD_CERTIFICATE") || text.contains("CERTIFICATE_UNKNOWN") || text.contains("UNSUPPORTED_CERTIFICATE") {
+        if failure.has("BAD_CERTIFICATE") || failure.has("CERTIFICATE_UNKNOWN") || failure.has("UNSUPPORTED_CERTIFICATE") {
             return Diagnosis(problem: "the broker rejected the client certificate (\(failure.detail))",
                              hint: "check that it is not expired or not yet valid, that it chains to the broker's CA, and that the key matches")
         }

@@ -35,8 +35,9 @@ struct TransportChecks: Sendable {
     /// A TLS handshake with `settings`; when `settings` carry a client identity, it also waits up to
     /// `alertWindow` after the handshake, because under TLS 1.3 a broker rejects a client certificate
     /// with an alert that arrives only after the client considers the handshake done.
-    /// Returns the negotiated TLS version on success.
-    func tls(to address: SocketAddress, host: String, settings: TLSSettings, alertWindow: TimeAmount) async -> Result<String, Diagnosis> {
+    /// Returns the negotiated TLS version on success; `identity` explains a refusal of the client certificate.
+    func tls(to address: SocketAddress, host: String, settings: TLSSettings, alertWindow: TimeAmount,
+             identity: ClientIdentityCheck? = nil) async -> Result<String, Diagnosis> {
         let context: MQTTTLSContext
         do {
             context = try settings.makeContext()
@@ -79,7 +80,7 @@ struct TransportChecks: Sendable {
             return .success(version)
         } catch {
             if let diagnosis = chainDiagnosis.withLockedValue({ $0 }) { return .failure(diagnosis) }
-            return .failure(Self.diagnoseTLS(error, settings: settings, address: address, timeout: timeout))
+            return .failure(Self.diagnoseTLS(error, settings: settings, timeout: timeout, identity: identity))
         }
     }
 
@@ -128,15 +129,19 @@ struct TransportChecks: Sendable {
         return Diagnosis(problem: "TCP connect to \(Self.show(address)) failed: \(error)", hint: "check the address and port")
     }
 
-    static func diagnoseTLS(_ error: any Error, settings: TLSSettings, address: SocketAddress, timeout: TimeAmount) -> Diagnosis {
+    static func diagnoseTLS(_ error: any Error, settings: TLSSettings, timeout: TimeAmount,
+                            identity: ClientIdentityCheck?) -> Diagnosis {
         if error is HandshakeWatcher.TimedOut {
             return Diagnosis(problem: "no TLS handshake within \(timeout.nanoseconds / 1_000_000) ms",
                              hint: "is this a TLS port? mqtts:// against a plain listener waits forever")
         }
-        guard let failure = MQTTTLSFailure(error, caFiles: settings.caFiles) else {
-            return Diagnosis(problem: "TLS failed: \(error)", hint: "is this a TLS listener? try mqtt:// for plain TCP")
+        if error is HandshakeWatcher.ClosedAfterHandshake, let chain = identity?.chainProblem {
+            return Diagnosis(problem: "\(chain.problem); the broker closed the connection", hint: chain.hint)
         }
-        return TLSDiagnosis.explain(failure, presentedClientCertificate: settings.certificateChainFile != nil)
+        guard let failure = MQTTTLSFailure(error, caFiles: settings.caFiles) else {
+            return Diagnosis(problem: "TLS failed: \(TLSErrorText.plain(error))", hint: "is this a TLS listener? try mqtt:// for plain TCP")
+        }
+        return TLSDiagnosis.explain(failure, presentedClientCertificate: settings.certificateChainFile != nil, identity: identity)
     }
 }
 

@@ -6,7 +6,7 @@ public enum TerminalSummary {
     public static func render(_ report: RunReport, style: TerminalStyle = .plain) -> String {
         var lines: [String] = []
         let scenario = report.scenario
-        lines.append(style.bold("fleet run \"\(scenario.name)\"") + " — seed \(scenario.seed), \(scenario.devices) devices, "
+        lines.append(style.bold("fleet run \"\(scenario.name)\"") + " — seed \(scenario.seed), \(Wording.count(scenario.devices, "device")), "
             + "\(Format.duration(report.durationNs))" + (report.endReason.map { ", \($0)" } ?? ""))
 
         let connections = report.connections
@@ -22,7 +22,7 @@ public enum TerminalSummary {
         }
         if connections.subscribeRefused > 0 { table.add(["subscriptions refused", String(connections.subscribeRefused)]) }
         for (cause, count) in connections.disconnectsByCause.sorted(by: { $0.key < $1.key }) {
-            table.add(["disconnects: \(cause)", String(count)])
+            table.add(["disconnects: \(Wording.cause(key: cause))", String(count)])
         }
         lines += table.render()
         if !connections.failuresByReason.isEmpty {
@@ -34,11 +34,11 @@ public enum TerminalSummary {
 
         let telemetry = report.telemetry.total
         lines.append("")
-        lines.append(style.bold("Telemetry") + " (\(report.telemetry.devices) devices, counted per device by sequence)")
+        lines.append(style.bold("Telemetry") + " (\(Wording.count(report.telemetry.devices, "device")), counted per device by sequence)")
         table = telemetryTable(telemetry)
-        if report.telemetry.unknownTopic > 0 { table.add(["unknown topic", String(report.telemetry.unknownTopic)]) }
         if report.telemetry.unreadable > 0 { table.add(["no sequence in payload", String(report.telemetry.unreadable)]) }
         lines += table.render()
+        lines += unknownTopicLines(report.telemetry)
         lines += sessionLines(report.sessions)
         if let errors = report.deviceErrors {
             lines.append("")
@@ -50,17 +50,10 @@ public enum TerminalSummary {
         }
 
         lines.append("")
-        lines.append(style.bold("Last wills") + " (\(report.wills.verdicts.count) endings judged)")
-        if report.wills.counts.isEmpty {
-            lines.append("  none")
-        } else {
-            table = TextTable()
-            for judgement in WillJudgement.allCases {
-                if let count = report.wills.counts[judgement.rawValue] { table.add([judgement.rawValue, String(count)]) }
-            }
-            lines += table.render()
-        }
-        lines.append("  retained status: \(report.retainedStatus.checked) devices compared, \(report.retainedStatus.failed) mismatched")
+        lines.append(style.bold("Last wills") + " (\(Wording.count(report.wills.verdicts.count, "ending")) judged)")
+        lines += report.wills.counts.isEmpty ? ["  none"] : judgementTable(report.wills.counts).render()
+        lines.append("  retained status: \(Wording.count(report.retainedStatus.checked, "device")) compared, "
+            + "\(report.retainedStatus.failed) mismatched")
 
         if let cloud = report.cloud {
             lines.append("")
@@ -75,21 +68,67 @@ public enum TerminalSummary {
         lines += latencyLines(report.latency, style: style)
 
         lines.append("")
-        lines.append(style.bold("Expectations"))
-        if report.expectations.isEmpty {
+        lines += expectationLines(report.expectations, style: style)
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// Each expectation as the scenario states it, defaults marked `(default)`; those the run gave nothing to
+    /// judge are `not exercised` rather than passed, and the defaults among them share one line.
+    static func expectationLines(_ results: [ExpectationResult], style: TerminalStyle) -> [String] {
+        var lines = [style.bold("Expectations")]
+        if results.isEmpty {
             lines.append("  none stated (add `expect:` to the scenario to turn numbers into pass/fail)")
         }
-        for result in report.expectations {
+        for result in results where result.exercised || !result.isDefault {
+            let expected = "expected \(result.expected)" + (result.isDefault ? " (default)" : "")
+            guard result.exercised else {
+                lines.append("  \(style.dim("----")) \(result.name): \(expected), not exercised: \(result.actual)")
+                continue
+            }
             let mark = result.passed ? style.pass("PASS") : style.fail("FAIL")
-            lines.append("  \(mark) \(result.name): expected \(result.expected), got \(result.actual)")
+            lines.append("  \(mark) \(result.name): \(expected), got \(result.actual)")
             if !result.passed { lines.append("       " + result.failure) }
         }
-        let failed = report.expectations.filter { !$0.passed }.count
+        let idleDefaults = results.filter { !$0.exercised && $0.isDefault }
+        if !idleDefaults.isEmpty {
+            lines.append("  \(style.dim("----")) not exercised (defaults): "
+                + idleDefaults.map { "\($0.name) \($0.expected)" }.joined(separator: ", "))
+        }
+        let failed = results.filter { !$0.passed }.count
+        let exercised = results.filter(\.exercised).count
+        let idle = results.count - exercised
+        let notExercised = idle > 0 ? ", \(idle) not exercised" : ""
         lines.append("")
         lines.append(failed == 0
-            ? style.pass("RESULT: PASSED") + " (\(report.expectations.count) expectations)"
-            : style.fail("RESULT: FAILED") + " (\(failed) of \(report.expectations.count) expectations failed)")
-        return lines.joined(separator: "\n") + "\n"
+            ? style.pass("RESULT: PASSED") + " (\(Wording.count(exercised, "expectation")) met\(notExercised))"
+            : style.fail("RESULT: FAILED") + " (\(failed) of \(Wording.count(exercised, "expectation")) failed\(notExercised))")
+        return lines
+    }
+
+    /// Messages the observers heard on topics no device of this run owns, told apart: retained ones were left
+    /// there before the run (earlier runs' statuses), live ones come from other clients.
+    static func unknownTopicLines(_ telemetry: TelemetrySection) -> [String] {
+        var lines: [String] = []
+        let retained = min(telemetry.unknownTopicRetained, telemetry.unknownTopic)
+        let live = telemetry.unknownTopic - retained
+        if retained > 0 {
+            lines.append("  \(Wording.count(retained, "retained message")) on observed topics no device of this run owns "
+                + "(left by earlier runs, e.g. statuses of devices this run does not have), ignored")
+        }
+        if live > 0 {
+            lines.append("  \(Wording.count(live, "message")) on observed topics no device of this run owns "
+                + "(another client publishing there), ignored")
+        }
+        return lines
+    }
+
+    /// Will verdicts by judgement, in the judgements' order, in words.
+    private static func judgementTable(_ counts: [String: Int]) -> TextTable {
+        var table = TextTable()
+        for judgement in WillJudgement.allCases {
+            if let count = counts[judgement.rawValue] { table.add([Wording.judgement(judgement), String(count)]) }
+        }
+        return table
     }
 
     /// Several runs' reports combined (`fleet report merge`): summed counts, exactly merged latencies.
@@ -105,11 +144,7 @@ public enum TerminalSummary {
         }
         lines.append("")
         lines.append(style.bold("Last wills"))
-        var wills = TextTable()
-        for judgement in WillJudgement.allCases {
-            if let count = merged.wills[judgement.rawValue] { wills.add([judgement.rawValue, String(count)]) }
-        }
-        lines += merged.wills.isEmpty ? ["  none"] : wills.render()
+        lines += merged.wills.isEmpty ? ["  none"] : judgementTable(merged.wills).render()
         lines.append("")
         lines += latencyLines(merged.latency, style: style)
         lines.append("")
@@ -151,7 +186,7 @@ public enum TerminalSummary {
             lines.append("  SAS token renewals \(credentials.renewals.total)" + examples(credentials.renewals))
         }
         if credentials.refusedConnects.total > 0 {
-            lines.append("  CONNECTs refused \(credentials.refusedConnects.total) on \(credentials.refusedConnects.devices) devices")
+            lines.append("  CONNECTs refused \(credentials.refusedConnects.total) on \(Wording.count(credentials.refusedConnects.devices, "device"))")
             for entry in credentials.refusedConnects.top.prefix(5) {
                 lines.append("    \(entry.device): \(entry.count) × \(credentials.reasons[entry.device] ?? "refused")")
             }
@@ -164,7 +199,7 @@ public enum TerminalSummary {
         var lines = [style.bold("Device-side errors") + " (counted once per connection)"]
         let refusals = errors.refusals
         if refusals.connections.total > 0 {
-            lines.append("  publishes refused by the device's client on \(refusals.connections.total) connections"
+            lines.append("  publishes refused by the device's client on \(Wording.count(refusals.connections.total, "connection"))"
                 + examples(refusals.connections))
             for (reason, count) in refusals.reasons.sorted(by: { ($0.value, $1.key) > ($1.value, $0.key) }) {
                 lines.append("    \(count) × \(reason)")
@@ -172,7 +207,7 @@ public enum TerminalSummary {
         }
         let oversized = errors.oversized
         if oversized.connections.total > 0 {
-            lines.append("  packets over the device's buffer on \(oversized.connections.total) connections, largest "
+            lines.append("  packets over the device's buffer on \(Wording.count(oversized.connections.total, "connection")), largest "
                 + "\(oversized.maxSize) bytes (limit \(oversized.limitOfMax))" + examples(oversized.connections))
             for (type, count) in oversized.dropped.sorted(by: { $0.key < $1.key }) {
                 lines.append("    \(count) × \(type) dropped by the library")
@@ -208,7 +243,7 @@ public enum TerminalSummary {
     private static func examples(_ tally: DeviceTally) -> String {
         let shown = tally.top.prefix(3).map { "\($0.device) ×\($0.count)" }
         guard !shown.isEmpty else { return "" }
-        return ", e.g. " + shown.joined(separator: ", ") + (tally.devices > shown.count ? " (\(tally.devices) devices)" : "")
+        return ", e.g. " + shown.joined(separator: ", ") + (tally.devices > shown.count ? " (\(Wording.count(tally.devices, "device")))" : "")
     }
 
     private static func latencyLines(_ entries: [LatencyEntry], style: TerminalStyle) -> [String] {

@@ -67,6 +67,13 @@ public enum WillOutcome: String, Sendable, Hashable, CaseIterable {
 }
 
 public struct WillExpectations: Sendable, Hashable {
+    /// The endings an outcome is stated for, by their key under `expect: wills:`.
+    public enum Ending: String, Sendable, Hashable, CaseIterable {
+        case abrupt, silent, graceful
+        case gracefulWithWill = "graceful-with-will"
+        case takeover
+    }
+
     /// After an abrupt close the broker publishes at once (plus the will delay, MQTT 5).
     public var abrupt: WillOutcome
     /// After silence the broker publishes once keep-alive × `silentDetectionFactor` has passed.
@@ -80,12 +87,17 @@ public struct WillExpectations: Sendable, Hashable {
     public var deadlineGrace: Duration
     /// A silent device is declared gone after keep-alive × this (MQTT spec: 1.5).
     public var silentDetectionFactor: Double
+    /// The endings whose outcome the scenario wrote; the others hold their defaults, and the report says so.
+    public var stated: Set<Ending>
 
+    /// `stated` defaults to every ending: an outcome set in code is meant.
     public init(
         abrupt: WillOutcome = .delivered, silent: WillOutcome = .delivered, graceful: WillOutcome = .none,
         gracefulWithWill: WillOutcome = .delivered, takeover: WillOutcome = .ignore,
-        deadlineGrace: Duration = .seconds(2), silentDetectionFactor: Double = 1.5
+        deadlineGrace: Duration = .seconds(2), silentDetectionFactor: Double = 1.5,
+        stated: Set<Ending> = Set(Ending.allCases)
     ) {
+        self.stated = stated
         self.abrupt = abrupt
         self.silent = silent
         self.graceful = graceful
@@ -93,6 +105,28 @@ public struct WillExpectations: Sendable, Hashable {
         self.takeover = takeover
         self.deadlineGrace = deadlineGrace
         self.silentDetectionFactor = silentDetectionFactor
+    }
+
+    /// The outcome expected after `ending`.
+    public subscript(ending: Ending) -> WillOutcome {
+        get {
+            switch ending {
+            case .abrupt: abrupt
+            case .silent: silent
+            case .graceful: graceful
+            case .gracefulWithWill: gracefulWithWill
+            case .takeover: takeover
+            }
+        }
+        set {
+            switch ending {
+            case .abrupt: abrupt = newValue
+            case .silent: silent = newValue
+            case .graceful: graceful = newValue
+            case .gracefulWithWill: gracefulWithWill = newValue
+            case .takeover: takeover = newValue
+            }
+        }
     }
 }
 

@@ -32,20 +32,18 @@ extension ScenarioParser {
     }
 
     private func willExpectations(_ node: Node) -> WillExpectations? {
-        let keys = ["abrupt", "silent", "graceful", "graceful-with-will", "takeover", "deadline-grace",
-                    "silent-detection-factor"]
+        let keys = WillExpectations.Ending.allCases.map(\.rawValue) + ["deadline-grace", "silent-detection-factor"]
         guard let reader = MappingReader(node, what: "expect.wills", allowed: keys, diagnostics: diagnostics) else {
             return nil
         }
-        var wills = WillExpectations()
-        func outcome(_ key: String) -> WillOutcome? {
-            reader[key].flatMap { diagnostics.choice($0, "will outcome", as: WillOutcome.self) }
+        var wills = WillExpectations(stated: [])
+        for ending in WillExpectations.Ending.allCases {
+            guard let outcome = reader[ending.rawValue].flatMap({
+                diagnostics.choice($0, "will outcome", as: WillOutcome.self)
+            }) else { continue }
+            wills[ending] = outcome
+            wills.stated.insert(ending)
         }
-        wills.abrupt = outcome("abrupt") ?? wills.abrupt
-        wills.silent = outcome("silent") ?? wills.silent
-        wills.graceful = outcome("graceful") ?? wills.graceful
-        wills.gracefulWithWill = outcome("graceful-with-will") ?? wills.gracefulWithWill
-        wills.takeover = outcome("takeover") ?? wills.takeover
         wills.deadlineGrace = reader["deadline-grace"].flatMap { diagnostics.duration($0, "deadline-grace") }
             ?? wills.deadlineGrace
         wills.silentDetectionFactor = reader["silent-detection-factor"].flatMap {

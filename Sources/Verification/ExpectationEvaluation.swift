@@ -112,26 +112,25 @@ public enum ExpectationEvaluation {
     // MARK: Wills
 
     private static func evaluateWills(_ wills: WillExpectations, _ verdicts: [WillVerdict]) -> [ExpectationResult] {
-        let rules: [(EndingKind, WillOutcome, String)] = [
-            (.abrupt, wills.abrupt, "abrupt"),
-            (.silent, wills.silent, "silent"),
-            (.graceful, wills.graceful, "graceful"),
-            (.gracefulWithWill, wills.gracefulWithWill, "graceful-with-will"),
-            (.takeover, wills.takeover, "takeover"),
-        ]
         var results: [ExpectationResult] = []
-        for (ending, outcome, name) in rules where outcome != .ignore {
+        for key in WillExpectations.Ending.allCases where wills[key] != .ignore {
+            let ending = endingKind(key)
+            let outcome = wills[key]
+            let name = Wording.ending(ending)
             let cases = verdicts.filter { $0.ending == ending }
             let failing = cases.filter { failsExpectation($0, outcome) }
             let undecided = cases.filter { $0.judgement == .undecided }.count
-            var actual = tally(cases)
-            if cases.isEmpty { actual = "no \(name) endings injected" }
+            let actual = cases.isEmpty
+                ? "no \(name) endings injected"
+                : tally(cases) + (undecided > 0 ? " (\(undecided) pending: the run ended before their deadline)" : "")
             results.append(ExpectationResult(
-                name: "wills.\(name)",
+                name: "wills.\(key.rawValue)",
                 expected: outcome.rawValue,
-                actual: actual + (undecided > 0 ? " (\(undecided) undecided: run ended before the deadline)" : ""),
+                actual: actual,
                 passed: failing.isEmpty,
-                failure: failing.isEmpty ? "" : describe(failing, of: cases.count, ending: name)
+                failure: failing.isEmpty ? "" : describe(failing, of: cases.count, ending: name),
+                isDefault: !wills.stated.contains(key),
+                exercised: !cases.isEmpty
             ))
         }
         let orphans = verdicts.filter { $0.ending == nil }
@@ -140,10 +139,21 @@ public enum ExpectationEvaluation {
             expected: "no will without an ending",
             actual: "\(orphans.count) unexplained",
             passed: orphans.isEmpty,
-            failure: orphans.isEmpty ? "" : "\(orphans.count) will(s) arrived for connected devices: "
-                + examples(orphans.map { "\($0.device) (\($0.reason))" })
+            failure: orphans.isEmpty ? "" : "\(Wording.count(orphans.count, "will")) arrived for connected devices: "
+                + examples(orphans.map { "\($0.device) (\($0.reason))" }),
+            isDefault: true
         ))
         return results
+    }
+
+    static func endingKind(_ ending: WillExpectations.Ending) -> EndingKind {
+        switch ending {
+        case .abrupt: .abrupt
+        case .silent: .silent
+        case .graceful: .graceful
+        case .gracefulWithWill: .gracefulWithWill
+        case .takeover: .takeover
+        }
     }
 
     private static func failsExpectation(_ verdict: WillVerdict, _ outcome: WillOutcome) -> Bool {
@@ -161,13 +171,13 @@ public enum ExpectationEvaluation {
         var counts: [WillJudgement: Int] = [:]
         for verdict in verdicts { counts[verdict.judgement, default: 0] += 1 }
         return WillJudgement.allCases.compactMap { judgement in
-            counts[judgement].map { "\($0) \(judgement.rawValue)" }
+            counts[judgement].map { "\($0) \(Wording.judgement(judgement))" }
         }.joined(separator: ", ")
     }
 
     private static func describe(_ failing: [WillVerdict], of total: Int, ending: String) -> String {
         "\(failing.count) of \(total) \(ending) endings failed: "
-            + examples(failing.map { "\($0.device) \($0.judgement.rawValue): \($0.reason)" })
+            + examples(failing.map { "\($0.device) \(Wording.judgement($0.judgement)): \($0.reason)" })
     }
 
     // MARK: Telemetry

@@ -27,6 +27,8 @@ public struct ObserverSink: Sendable {
     public private(set) var deliveredPerSecond: [UInt64] = []
     /// Messages on topics that belong to no device.
     public private(set) var unknownTopic: UInt64 = 0
+    /// Those of them delivered retained: left on the observed topics before the run (earlier runs' statuses).
+    public private(set) var unknownTopicRetained: UInt64 = 0
     /// Telemetry messages without a readable sequence.
     public private(set) var unreadable: UInt64 = 0
 
@@ -57,6 +59,7 @@ public struct ObserverSink: Sendable {
     ) {
         guard let entry = roster.directory.lookup(topic) else {
             unknownTopic &+= 1
+            if retained { unknownTopicRetained &+= 1 }
             return
         }
         if entry.roles.contains(.telemetry) {

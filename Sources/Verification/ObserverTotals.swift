@@ -5,6 +5,8 @@ public struct ObserverTotals: Sendable {
     public var endToEnd: LatencyHistogram
     public var deliveredPerSecond: [UInt64]
     public var unknownTopic: UInt64
+    /// Of `unknownTopic`, those delivered retained (left before the run began).
+    public var unknownTopicRetained: UInt64 = 0
     public var unreadable: UInt64
 
     public init(
@@ -27,6 +29,7 @@ extension ObserverSink {
         totals.endToEnd = first.endToEnd
         totals.deliveredPerSecond = first.deliveredPerSecond
         totals.unknownTopic = first.unknownTopic
+        totals.unknownTopicRetained = first.unknownTopicRetained
         totals.unreadable = first.unreadable
         for sink in sinks.dropFirst() {
             for device in sink.trackers.indices { totals.trackers[device].merge(sink.trackers[device]) }
@@ -36,6 +39,7 @@ extension ObserverSink {
                 totals.deliveredPerSecond[second] += count
             }
             totals.unknownTopic += sink.unknownTopic
+            totals.unknownTopicRetained += sink.unknownTopicRetained
             totals.unreadable += sink.unreadable
         }
         return totals

@@ -107,7 +107,8 @@ public enum RunAnalysis {
             retainedStatus: StatusSection(checks: statusChecks),
             telemetry: TelemetrySection(
                 total: total, devices: perDevice.count, irregular: irregular,
-                unknownTopic: inputs.observers.unknownTopic, unreadable: inputs.observers.unreadable
+                unknownTopic: inputs.observers.unknownTopic, unreadable: inputs.observers.unreadable,
+                unknownTopicRetained: inputs.observers.unknownTopicRetained
             ),
             latency: latency.phases.keys.sorted().map { LatencyEntry(phase: $0, histogram: latency.phases[$0]!) },
             expectations: ExpectationEvaluation.evaluate(plan.expectations, facts: facts)
@@ -180,7 +181,7 @@ public enum RunAnalysis {
             guard case .disconnected(let cause, let detail) = event.kind, cause == .serverDisconnect || cause == .takenOver,
                   let device = event.device, first[device] == nil
             else { continue }
-            first[device] = cause.rawValue + (detail.map { ": \($0)" } ?? "")
+            first[device] = Wording.cause(cause) + (detail.map { ": \($0)" } ?? "")
         }
         return devices.compactMap { device in first[device.clientID].map { (device.clientID, $0) } }
     }

@@ -114,13 +114,31 @@ public struct TelemetrySection: Codable, Sendable, Hashable {
     /// Messages on topics no device owns, and telemetry without a readable sequence.
     public var unknownTopic: UInt64
     public var unreadable: UInt64
+    /// Of `unknownTopic`, those delivered retained: left on the observed topics before the run (typically
+    /// earlier runs' statuses of devices this run does not have), ignored.
+    public var unknownTopicRetained: UInt64
 
-    public init(total: TelemetryCounts, devices: Int, irregular: [DeviceTelemetryCounts], unknownTopic: UInt64, unreadable: UInt64) {
+    public init(
+        total: TelemetryCounts, devices: Int, irregular: [DeviceTelemetryCounts], unknownTopic: UInt64,
+        unreadable: UInt64, unknownTopicRetained: UInt64 = 0
+    ) {
         self.total = total
         self.devices = devices
         self.irregular = irregular
         self.unknownTopic = unknownTopic
         self.unreadable = unreadable
+        self.unknownTopicRetained = unknownTopicRetained
+    }
+
+    /// Reports written before `unknownTopicRetained` existed read as having none.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        total = try container.decode(TelemetryCounts.self, forKey: .total)
+        devices = try container.decode(Int.self, forKey: .devices)
+        irregular = try container.decode([DeviceTelemetryCounts].self, forKey: .irregular)
+        unknownTopic = try container.decode(UInt64.self, forKey: .unknownTopic)
+        unreadable = try container.decode(UInt64.self, forKey: .unreadable)
+        unknownTopicRetained = try container.decodeIfPresent(UInt64.self, forKey: .unknownTopicRetained) ?? 0
     }
 }
 
@@ -157,12 +175,35 @@ public struct ExpectationResult: Codable, Sendable, Hashable {
     public var passed: Bool
     /// Why it failed, naming example devices; empty when it passed.
     public var failure: String
+    /// Not written in the scenario: a default outcome (`wills.graceful: none`) or a check that comes with a
+    /// stated one (`wills.unexplained`).
+    public var isDefault: Bool
+    /// False when the run gave it nothing to judge (no silent ending for `wills.silent`): it neither passed
+    /// nor failed (`passed` stays true so that it fails no run).
+    public var exercised: Bool
 
-    public init(name: String, expected: String, actual: String, passed: Bool, failure: String = "") {
+    public init(
+        name: String, expected: String, actual: String, passed: Bool, failure: String = "", isDefault: Bool = false,
+        exercised: Bool = true
+    ) {
         self.name = name
         self.expected = expected
         self.actual = actual
         self.passed = passed
         self.failure = failure
+        self.isDefault = isDefault
+        self.exercised = exercised
+    }
+
+    /// Reports written before `isDefault` and `exercised` existed read as stated and exercised.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        name = try container.decode(String.self, forKey: .name)
+        expected = try container.decode(String.self, forKey: .expected)
+        actual = try container.decode(String.self, forKey: .actual)
+        passed = try container.decode(Bool.self, forKey: .passed)
+        failure = try container.decode(String.self, forKey: .failure)
+        isDefault = try container.decodeIfPresent(Bool.self, forKey: .isDefault) ?? false
+        exercised = try container.decodeIfPresent(Bool.self, forKey: .exercised) ?? true
     }
 }

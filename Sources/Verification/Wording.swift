@@ -5,14 +5,14 @@ import Scenario
 /// the documentation, so that an ending, a will verdict, a fault or a disconnect cause reads the same
 /// everywhere. The enums' raw values stay the machine keys (JSON, ledger); these are what people read.
 public enum Wording {
-    /// How a connection ended, as the will verdicts name it: `abrupt`, `graceful with will`, `taken over`.
+    /// How a connection ended, as the will verdicts name it: `abrupt`, `graceful with will`, `takeover`.
     public static func ending(_ ending: EndingKind) -> String {
         switch ending {
         case .abrupt: "abrupt"
         case .silent: "silent"
         case .graceful: "graceful"
         case .gracefulWithWill: "graceful with will"
-        case .takeover: "taken over"
+        case .takeover: "takeover"
         case .unplanned: "not injected"
         }
     }

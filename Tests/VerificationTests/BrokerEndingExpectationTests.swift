@@ -45,7 +45,7 @@ final class BrokerEndingExpectationTests: XCTestCase {
         let failing = try result(report(Expectations(closedByBroker: .exactly(0)), Self.brokerEndings), "closed-by-broker")
         XCTAssertFalse(failing.passed)
         XCTAssertEqual(failing.failure, "2 of 4 devices had a connection closed by the broker, expected = 0: "
-            + "dev-01 (serverDisconnect: DISCONNECT 0x9B QoS not supported); dev-03 (takenOver: DISCONNECT 0x8E session taken over)")
+            + "dev-01 (closed by the broker: DISCONNECT 0x9B QoS not supported); dev-03 (taken over: DISCONNECT 0x8E session taken over)")
     }
 
     func testClosedByBrokerOfARunWhereNothingWasClosed() throws {

@@ -14,9 +14,36 @@ final class ReportRenderingTests: XCTestCase {
         XCTAssertTrue(plain.contains("FAIL wills.abrupt: expected delivered, got 1 delivered, 1 missing"), plain)
         XCTAssertTrue(plain.contains("PASS latency.connack.p99"), plain)
         XCTAssertTrue(plain.contains("1 × tls: certificate expired"), plain)
-        XCTAssertTrue(plain.contains("RESULT: FAILED (5 of 11 expectations failed)"), plain)
+        XCTAssertTrue(plain.contains("RESULT: FAILED (5 of 8 expectations failed, 3 not exercised)"), plain)
         XCTAssertTrue(plain.split(separator: "\n").contains { $0.contains("phase") && $0.contains("p99.9") })
         XCTAssertTrue(TerminalSummary.render(report, style: .ansi).contains("\u{1B}[31mFAIL\u{1B}[0m"))
+    }
+
+    /// Expectations read as the file states them: defaults marked, and nothing-to-judge shown as not exercised.
+    func testTerminalSummaryMarksDefaultsAndUnexercisedExpectations() {
+        let plain = TerminalSummary.render(SyntheticRun.report(), style: .plain)
+        XCTAssertTrue(plain.contains("FAIL wills.abrupt: expected delivered, got 1 delivered, 1 missing"), plain)
+        XCTAssertTrue(plain.contains("---- wills.graceful: expected none, not exercised: no graceful endings injected"), plain)
+        XCTAssertTrue(plain.contains("---- not exercised (defaults): wills.silent delivered, wills.graceful-with-will delivered"), plain)
+        XCTAssertTrue(plain.contains("PASS wills.unexplained: expected no will without an ending (default), got 0 unexplained"), plain)
+        XCTAssertFalse(plain.contains("PASS wills.silent"), plain)
+        XCTAssertTrue(plain.contains("seed 7, 3 devices,"), plain)
+    }
+
+    func testSummaryWordsAreThePlainOnes() {
+        var report = SyntheticRun.report()
+        report.scenario.devices = 1
+        report.connections.disconnectsByCause = ["gracefulWithWill": 2, "takenOver": 1]
+        report.telemetry.unknownTopic = 590
+        report.telemetry.unknownTopicRetained = 582
+        let plain = TerminalSummary.render(report, style: .plain)
+        XCTAssertTrue(plain.contains("seed 7, 1 device,"), plain)
+        XCTAssertTrue(plain.contains("disconnects: graceful with will"), plain)
+        XCTAssertTrue(plain.contains("disconnects: taken over"), plain)
+        XCTAssertFalse(plain.contains("gracefulWithWill") || plain.contains("takenOver"), plain)
+        XCTAssertTrue(plain.contains("582 retained messages on observed topics no device of this run owns (left by earlier runs"), plain)
+        XCTAssertTrue(plain.contains("8 messages on observed topics no device of this run owns (another client"), plain)
+        XCTAssertFalse(plain.contains("unknown topic"), plain)
     }
 
     func testJSONRoundTripsAndRefusesOtherSchemas() throws {
@@ -29,6 +56,17 @@ final class ReportRenderingTests: XCTestCase {
         XCTAssertThrowsError(try JSONReport.decode(Data(other.utf8))) { error in
             XCTAssertEqual(error as? ReportError, .unknownSchema("fleet-run-report/99"))
         }
+    }
+
+    /// Reports written before the stated/default and retained-unknown fields still read (`fleet report merge`).
+    func testOlderReportsWithoutTheNewFieldsDecode() throws {
+        let result = try JSONDecoder().decode(ExpectationResult.self, from: Data(
+            #"{"name":"wills.abrupt","expected":"delivered","actual":"1 delivered","passed":true,"failure":""}"#.utf8))
+        XCTAssertEqual(result, ExpectationResult(name: "wills.abrupt", expected: "delivered", actual: "1 delivered", passed: true))
+        XCTAssertTrue(result.exercised)
+        XCTAssertFalse(result.isDefault)
+        let telemetry = try JSONDecoder().decode(TelemetrySection.self, from: JSONEncoder().encode(SyntheticRun.report().telemetry))
+        XCTAssertEqual(telemetry.unknownTopicRetained, 0)
     }
 
     func testMergingTwoReportsMergesHistogramsExactly() throws {
@@ -60,7 +98,9 @@ final class ReportRenderingTests: XCTestCase {
         let xml = JUnitReport.render(report)
         XCTAssertEqual(xml.components(separatedBy: "<testcase ").count - 1, report.expectations.count)
         XCTAssertEqual(xml.components(separatedBy: "<failure ").count - 1, 5)
-        XCTAssertTrue(xml.contains(#"tests="11" failures="5""#))
+        XCTAssertTrue(xml.contains(#"tests="11" failures="5" skipped="3""#), xml)
+        XCTAssertEqual(xml.components(separatedBy: "<skipped ").count - 1, 3)
+        XCTAssertTrue(xml.contains(#"<skipped message="expected delivered (default), not exercised: no silent endings injected"/>"#), xml)
         XCTAssertTrue(xml.contains("dev-02 is offline but status is &quot;online&quot;"), xml)
         // Well-formed: Foundation's XML parser accepts it.
         let parser = XMLParser(data: Data(xml.utf8))

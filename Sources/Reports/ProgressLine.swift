@@ -31,35 +31,54 @@ public struct ProgressSnapshot: Sendable, Hashable {
         self.faultsInjected = faultsInjected
         self.verdicts = verdicts
     }
+
+    /// What the line says apart from what moves at every refresh (clock, rates): a log gets a line when it changes.
+    public var counts: ProgressSnapshot {
+        var counts = self
+        counts.elapsedNs = 0
+        counts.publishedPerSecond = 0
+        counts.deliveredPerSecond = 0
+        return counts
+    }
 }
 
-/// Formats the progress line the run command prints periodically. Pure: the caller
-/// decides when to print and where.
+/// Formats the progress line the run command prints periodically. Pure: the caller decides when to print
+/// and where (`LiveDisplay`).
 public enum ProgressLine {
-    /// On a TTY: one line meant to overwrite itself (prefix `\r`, the caller prints
-    /// without newline), with a progress bar, cut to `width` columns. Otherwise: a
-    /// plain, timestamped line for logs, without bar or control characters.
-    public static func render(_ snapshot: ProgressSnapshot, style: TerminalStyle, width: Int = 120) -> String {
+    /// On a terminal (`.ansi`): a progress bar, the clock and the counts, fitted to `width` columns by
+    /// leaving out the least important fields whole: rates and the bar go first, the will verdicts
+    /// (failures first) are kept longest. Otherwise: a plain, timestamped line for logs, without bar or
+    /// control characters.
+    public static func render(_ snapshot: ProgressSnapshot, style: TerminalStyle, width: Int = .max) -> String {
         let time = clock(snapshot.elapsedNs) + (snapshot.plannedNs > 0 ? "/" + clock(snapshot.plannedNs) : "")
+        let head = style == .ansi
+            ? [LiveField(bar(snapshot, width: 20), priority: 30), LiveField(time, priority: 85, tight: true)]
+            : [LiveField("[\(time)]", priority: 85)]
+        return LiveLine.render(head + fields(snapshot), width: width, style: style)
+    }
+
+    /// The judgements that are wrong whatever the scenario expects.
+    static let failures: Set<WillJudgement> = [.missing, .late, .early, .unexpected, .duplicated]
+
+    /// The counts after the clock, in display order, with their priorities.
+    static func fields(_ snapshot: ProgressSnapshot) -> [LiveField] {
         var fields = [
-            "up \(snapshot.connected)/\(snapshot.devices)",
-            "connecting \(snapshot.connecting)",
-            "down \(snapshot.down)",
-            "out \(rate(snapshot.publishedPerSecond))/s",
-            "in \(rate(snapshot.deliveredPerSecond))/s",
-            "faults \(snapshot.faultsInjected)",
+            LiveField("up \(snapshot.connected)/\(snapshot.devices)", priority: 80, tight: true),
+            LiveField("connecting \(snapshot.connecting)", priority: 45),
+            LiveField("down \(snapshot.down)", priority: 70),
+            LiveField("out \(rate(snapshot.publishedPerSecond))/s", priority: 20),
+            LiveField("in \(rate(snapshot.deliveredPerSecond))/s", priority: 10),
+            LiveField("faults \(snapshot.faultsInjected)", priority: 60),
         ]
-        let verdicts = WillJudgement.allCases.compactMap { judgement in
-            // While the run goes, an undecided ending is one whose deadline is still ahead.
-            let label = judgement == .undecided ? "pending" : judgement.rawValue
-            return snapshot.verdicts[judgement.rawValue].flatMap { $0 > 0 ? "\(label) \($0)" : nil }
+        for judgement in WillJudgement.allCases {
+            guard let count = snapshot.verdicts[judgement.rawValue], count > 0 else { continue }
+            // While the run goes, an undecided ending is one whose deadline is still ahead: Wording's "pending".
+            let failing = failures.contains(judgement)
+            fields.append(LiveField("\(Wording.judgement(judgement)) \(count)",
+                                    priority: failing ? 100 : judgement == .absent ? 93 : 95,
+                                    failing: failing, group: "wills"))
         }
-        if !verdicts.isEmpty { fields.append("wills: " + verdicts.joined(separator: " ")) }
-        let text = fields.joined(separator: " · ")
-        guard style == .ansi else { return "[\(time)] " + text }
-        var line = bar(snapshot, width: 20) + " " + time + " " + text
-        if line.count > width { line = String(line.prefix(max(width - 1, 0))) + "…" }
-        return "\r" + line + "\u{1B}[K"
+        return fields
     }
 
     static func bar(_ snapshot: ProgressSnapshot, width: Int) -> String {

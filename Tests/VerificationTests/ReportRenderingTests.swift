@@ -129,30 +129,6 @@ final class ReportRenderingTests: XCTestCase {
         XCTAssertFalse(html.contains("NaN"))
     }
 
-    func testProgressLine() {
-        let snapshot = ProgressSnapshot(
-            elapsedNs: 75 * Fixtures.second, plannedNs: 300 * Fixtures.second, devices: 1000, connected: 950,
-            connecting: 30, down: 20, publishedPerSecond: 480.4, deliveredPerSecond: 12_345, faultsInjected: 50,
-            verdicts: ["delivered": 48, "missing": 2]
-        )
-        XCTAssertEqual(
-            ProgressLine.render(snapshot, style: .plain),
-            "[1:15/5:00] up 950/1000 · connecting 30 · down 20 · out 480/s · in 12.3k/s · faults 50 · wills: delivered 48 missing 2"
-        )
-        let tty = ProgressLine.render(snapshot, style: .ansi, width: 200)
-        XCTAssertTrue(tty.hasPrefix("\r[#####···············] 1:15/5:00 up 950/1000"), tty)
-        XCTAssertTrue(tty.hasSuffix("\u{1B}[K"))
-        XCTAssertLessThanOrEqual(ProgressLine.render(snapshot, style: .ansi, width: 60).count, 60 + 4)
-    }
-
-    func testProgressLineCallsUndecidedEndingsPending() {
-        let snapshot = ProgressSnapshot(
-            elapsedNs: 5 * Fixtures.second, plannedNs: 0, devices: 3, connected: 1, connecting: 0, down: 2,
-            publishedPerSecond: 0, deliveredPerSecond: 0, faultsInjected: 2, verdicts: ["undecided": 1, "delivered": 1])
-        XCTAssertTrue(ProgressLine.render(snapshot, style: .plain).hasSuffix("wills: delivered 1 pending 1"),
-                      ProgressLine.render(snapshot, style: .plain))
-    }
-
     func testReportFilesAreWrittenSideBySide() throws {
         let base = FileManager.default.temporaryDirectory.appendingPathComponent("fleet-report-\(UUID().uuidString)").path
         let report = SyntheticRun.report()

@@ -5,10 +5,10 @@ import Verification
 ///
 /// Plots: connected devices over time (with injected faults marked), messages per
 /// second out and in, latency percentiles per phase, will-delivery latency per
-/// ending, and the timeline of injected faults. Every plot is an
-/// `<svg class="plot" id="…">`.
+/// ending (only when a run had wills; else one line says there were none), and the timeline of
+/// steps and injected faults. Every plot is an `<svg class="plot" id="…">`. Names are ``Wording``'s.
 public enum HTMLReport {
-    /// The ids of the plots, in page order (checked by the rendering test).
+    /// The ids of the plots, in page order (checked by the rendering test); `wills` only when there is one to draw.
     public static let plotIDs = ["connected", "messages", "latency", "wills", "faults"]
 
     public static func render(_ report: RunReport) -> String {
@@ -38,7 +38,7 @@ public enum HTMLReport {
         if let sessions = report.sessions { html += sessionsTable(sessions) }
         if let errors = report.deviceErrors { html += "<h2>Device-side errors</h2>\n" + deviceErrorsTable(errors) }
         html += "<h2>Latency</h2>\n" + latencyPlot(report) + latencyTable(report)
-        html += "<h2>Last wills</h2>\n" + willsPlot(report, seconds: seconds) + willsTable(report)
+        html += "<h2>Last wills</h2>\n" + (willsPlot(report, seconds: seconds) ?? noWills(report)) + willsTable(report)
         html += "<h2>Injected faults</h2>\n" + faultsPlot(report, seconds: seconds)
         html += "</body></html>\n"
         return html
@@ -70,21 +70,25 @@ public enum HTMLReport {
             points.append((Double(second + 1), Double(count)))
         }
         let markers = report.faults.map {
-            SVGChart.Marker(x: Double($0.at) / 1e9, label: "\($0.fault) ×\($0.devices)", color: color(forFault: $0.fault))
+            SVGChart.Marker(x: Double($0.at) / 1e9, label: faultTitle($0), color: color(forFault: $0.fault),
+                            short: "\(Wording.fault(key: $0.fault)) ×\($0.devices)")
         }
         let chart = SVGChart(id: "connected", title: "Connected devices", xLabel: "run time (s)", yLabel: "devices")
         return chart.lines([.init(name: "connected", color: "#1565c0", points: points)], markers: markers,
                            xMax: max(seconds, Double(report.series.connected.count)))
     }
 
+    /// Delivered wide and solid, published thin and dashed on top: when every message arrived the two
+    /// lines coincide, and the legend says so.
     private static func messagesPlot(_ report: RunReport, seconds: Double) -> String {
-        var series: [SVGChart.Series] = []
-        if !report.series.published.isEmpty {
-            series.append(.init(name: "published (out)", color: "#ef6c00",
-                                points: report.series.published.enumerated().map { (Double($0.offset), Double($0.element)) }))
+        let published = report.series.published, delivered = report.series.delivered
+        var series: [SVGChart.Series] = [.init(name: "delivered (in)", color: "#2e7d32",
+                                               points: delivered.enumerated().map { (Double($0.offset), Double($0.element)) }, width: 3)]
+        if !published.isEmpty {
+            let same = published.count == delivered.count && published == delivered
+            series.insert(.init(name: same ? "published (out) = delivered" : "published (out)", color: "#ef6c00",
+                                points: published.enumerated().map { (Double($0.offset), Double($0.element)) }, dashed: true), at: 0)
         }
-        series.append(.init(name: "delivered (in)", color: "#2e7d32",
-                            points: report.series.delivered.enumerated().map { (Double($0.offset), Double($0.element)) }))
         let chart = SVGChart(id: "messages", title: "Telemetry messages per second", xLabel: "run time (s)", yLabel: "msgs/s")
         return chart.lines(series, xMax: seconds)
     }
@@ -104,7 +108,8 @@ public enum HTMLReport {
         )
     }
 
-    private static func willsPlot(_ report: RunReport, seconds: Double) -> String {
+    /// Nil when no will arrived and none went missing: nothing to draw.
+    private static func willsPlot(_ report: RunReport, seconds: Double) -> String? {
         var byJudgement: [WillJudgement: [(x: Double, y: Double)]] = [:]
         for verdict in report.wills.verdicts {
             // A missing will is drawn at its deadline, so it stands out above the delivered ones.
@@ -114,29 +119,42 @@ public enum HTMLReport {
             guard let ended = verdict.endedAt, let latency = shown else { continue }
             byJudgement[verdict.judgement, default: []].append((Double(ended) / 1e9, Double(latency) / 1e6))
         }
+        guard !byJudgement.isEmpty else { return nil }
         let series = WillJudgement.allCases.compactMap { judgement -> SVGChart.Series? in
             guard let points = byJudgement[judgement] else { return nil }
-            return .init(name: judgement.rawValue, color: color(forJudgement: judgement), points: points)
+            return .init(name: Wording.judgement(judgement), color: color(forJudgement: judgement), points: points)
         }
         let chart = SVGChart(id: "wills", title: "Will delivery latency by ending time (missing: at the deadline)", xLabel: "ending at run time (s)",
                              yLabel: "latency (ms)")
         return chart.lines(series, dots: true, xMax: seconds)
     }
 
+    /// One paragraph in place of the will chart.
+    private static func noWills(_ report: RunReport) -> String {
+        report.wills.verdicts.isEmpty
+            ? "<p>No wills in this run: no ending called for one and none arrived.</p>\n"
+            : "<p>No will arrived and none went missing, so there is no will chart.</p>\n"
+    }
+
+    /// Steps in the first lane, each written with its action; then one lane per fault kind.
     private static func faultsPlot(_ report: RunReport, seconds: Double) -> String {
         var kinds: [String] = []
-        var marks: [String: [(x: Double, size: Int, title: String)]] = [:]
+        var marks: [String: [SVGChart.LaneMark]] = [:]
         for fault in report.faults {
             if marks[fault.fault] == nil { kinds.append(fault.fault) }
-            marks[fault.fault, default: []].append((Double(fault.at) / 1e9, fault.devices,
-                                                     "\(fault.fault) on \(fault.devices) device(s) at \(Format.duration(fault.at))"))
+            marks[fault.fault, default: []].append(.init(x: Double(fault.at) / 1e9, size: fault.devices, title: faultTitle(fault)))
         }
-        var lanes = kinds.map { (label: $0, color: color(forFault: $0), marks: marks[$0]!) }
-        lanes.insert((label: "steps", color: "#555",
-                      marks: report.steps.map { (Double($0.at) / 1e9, 1, "step \($0.index) \($0.action) (line \($0.line))") }), at: 0)
-        var chart = SVGChart(id: "faults", title: "Timeline of steps and injected faults", xLabel: "run time (s)", yLabel: "")
-        chart.height = Double(80 + 28 * lanes.count)
+        var lanes = kinds.map { SVGChart.Lane(label: Wording.fault(key: $0), color: color(forFault: $0), marks: marks[$0]!) }
+        lanes.insert(SVGChart.Lane(label: "steps", color: "#555", marks: report.steps.map {
+            .init(x: Double($0.at) / 1e9, size: 1, title: "step \($0.index): \($0.action) (line \($0.line)) at \(Format.duration($0.at))",
+                  label: $0.action)
+        }), at: 0)
+        let chart = SVGChart(id: "faults", title: "Timeline of steps and injected faults", xLabel: "run time (s)", yLabel: "")
         return chart.lanes(lanes, xMax: seconds)
+    }
+
+    private static func faultTitle(_ fault: FaultMark) -> String {
+        "\(Wording.fault(key: fault.fault)) on \(Wording.count(fault.devices, "device")) at \(Format.duration(fault.at))"
     }
 
     private static func connectionsTable(_ report: RunReport) -> String {
@@ -146,7 +164,7 @@ public enum HTMLReport {
             ("devices ever connected", "\(c.devicesEverConnected)"), ("connected at end", "\(c.connectedAtEnd)"),
         ]
         rows += c.failuresByReason.sorted { $0.value > $1.value }.map { ("failed: " + $0.key, "\($0.value)") }
-        rows += c.disconnectsByCause.sorted { $0.key < $1.key }.map { ("disconnects: " + $0.key, "\($0.value)") }
+        rows += c.disconnectsByCause.sorted { $0.key < $1.key }.map { ("disconnects: " + Wording.cause(key: $0.key), "\($0.value)") }
         if c.subscribeRefused > 0 { rows.append(("subscriptions refused", "\(c.subscribeRefused)")) }
         return table(rows)
     }
@@ -231,10 +249,12 @@ public enum HTMLReport {
         return out + "</table>\n"
     }
 
+    /// Nothing when there is nothing to count (no ending judged, no retained status compared).
     private static func willsTable(_ report: RunReport) -> String {
         var rows = WillJudgement.allCases.compactMap { judgement in
-            report.wills.counts[judgement.rawValue].map { (judgement.rawValue, "\($0)") }
+            report.wills.counts[judgement.rawValue].map { (Wording.judgement(judgement), "\($0)") }
         }
+        guard !rows.isEmpty || report.retainedStatus.checked > 0 else { return "" }
         rows.append(("retained status compared", "\(report.retainedStatus.checked)"))
         rows.append(("retained status mismatched", "\(report.retainedStatus.failed)"))
         var out = table(rows)
@@ -242,8 +262,8 @@ public enum HTMLReport {
         if !bad.isEmpty {
             out += "<table><tr><th>device</th><th>ending</th><th>verdict</th><th>why</th></tr>\n"
             for verdict in bad.prefix(20) {
-                out += "<tr><td>\(MarkupText.escaped(verdict.device))</td><td>\(MarkupText.escaped(verdict.ending?.rawValue ?? "—"))</td>"
-                    + "<td class=\"fail\">\(MarkupText.escaped(verdict.judgement.rawValue))</td><td class=\"why\">\(MarkupText.escaped(verdict.reason))</td></tr>\n"
+                out += "<tr><td>\(MarkupText.escaped(verdict.device))</td><td>\(MarkupText.escaped(verdict.ending.map(Wording.ending) ?? "—"))</td>"
+                    + "<td class=\"fail\">\(MarkupText.escaped(Wording.judgement(verdict.judgement)))</td><td class=\"why\">\(MarkupText.escaped(verdict.reason))</td></tr>\n"
             }
             out += "</table>\n"
         }

@@ -1,9 +1,10 @@
 import Foundation
-import Reports
+@testable import Reports
 import XCTest
 
 /// Renders the HTML report in a real headless browser (Debian's `chromium`; `.ci/run`
-/// installs it) and checks the DOM it built: every SVG plot present, no error page.
+/// installs it) and checks the DOM it built: every SVG plot present, no error page, and no text cut off
+/// by its chart's edge or written over another label.
 final class HTMLBrowserTests: XCTestCase {
     private func chromium() throws -> String {
         let candidates = ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"]
@@ -56,5 +57,55 @@ final class HTMLBrowserTests: XCTestCase {
             try FileManager.default.copyItem(at: directory, to: URL(fileURLWithPath: keep))
         }
         try? FileManager.default.removeItem(at: directory)
+    }
+
+    /// The page's own layout, measured by a script added to a copy of it (the report itself has none): every
+    /// text's box inside its chart, no two mark labels over each other, and each lane and mark label no wider
+    /// than ``SVGChart/textWidth(_:fontSize:)`` estimated, since the gutters and rows are sized by that estimate.
+    func testNoTextIsClippedOrOverlappedInHeadlessChromium() throws {
+        let browser = try chromium()
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("fleet-html-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let page = directory.appendingPathComponent("layout.html")
+        let measure = """
+            <script>
+            const out = [];
+            const inside = (r, box) => r.left >= box.left - 0.5 && r.right <= box.right + 0.5 && r.top >= box.top - 0.5 && r.bottom <= box.bottom + 0.5;
+            for (const svg of document.querySelectorAll('svg.plot')) {
+              const box = svg.getBoundingClientRect();
+              const marks = [];
+              for (const text of svg.querySelectorAll('text')) {
+                const r = text.getBoundingClientRect(), label = text.firstChild.nodeValue;
+                if (!inside(r, box)) out.push('clipped ' + svg.id + ': ' + label);
+                if (text.classList.contains('lane') || text.classList.contains('mark')) out.push('width ' + r.width.toFixed(1) + ' ' + label);
+                if (text.classList.contains('mark')) marks.push([r, label]);
+              }
+              marks.forEach(([a, x], i) => marks.slice(i + 1).forEach(([b, y]) => {
+                if (a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom) out.push('overlap ' + svg.id + ': ' + x + ' / ' + y);
+              }));
+            }
+            const pre = document.createElement('pre');
+            pre.id = 'layout';
+            pre.textContent = out.join('\\n');
+            document.body.appendChild(pre);
+            </script>
+            """
+        let html = HTMLReport.render(CrowdedRun.report()).replacingOccurrences(of: "</body>", with: measure + "</body>")
+        try html.write(to: page, atomically: true, encoding: .utf8)
+        let profile = directory.appendingPathComponent("profile").path
+        let dom = try run(browser, ["--headless", "--no-sandbox", "--disable-gpu", "--user-data-dir=\(profile)", "--no-first-run",
+                                    "--window-size=1000,2400", "--dump-dom", page.absoluteString])
+        let start = try XCTUnwrap(dom.range(of: "<pre id=\"layout\">"), "the measuring script did not run")
+        let end = try XCTUnwrap(dom.range(of: "</pre>", range: start.upperBound..<dom.endIndex))
+        let lines = dom[start.upperBound..<end.lowerBound].split(separator: "\n").map(String.init)
+        XCTAssertEqual(lines.filter { !$0.hasPrefix("width ") }, [], "texts cut off or written over each other")
+        let widths = lines.filter { $0.hasPrefix("width ") }
+        XCTAssertGreaterThan(widths.count, 10, "lane and mark labels measured")
+        for line in widths {
+            let parts = line.split(separator: " ", maxSplits: 2).map(String.init)
+            let measured = try XCTUnwrap(Double(parts[1])), label = parts[2].replacingOccurrences(of: "&amp;", with: "&")
+            XCTAssertLessThanOrEqual(measured, SVGChart.textWidth(label), "'\(label)' is wider than estimated")
+        }
     }
 }

@@ -17,7 +17,11 @@ struct ReportMergeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "merge",
         abstract: "Merge run reports (<ledger>.json): summed counts, exactly merged latency histograms.",
-        discussion: "Exit status: 0 when every run's expectations passed, 1 when one failed, 2 for an unreadable report."
+        discussion: """
+            Give the <ledger>.json reports that runs write beside their ledgers. Exit status: 0 when every run's \
+            expectations passed, 1 when one failed, 2 when a file is not a run report (a ledger, another report, \
+            truncated JSON, another version's report): one line names the file and what it is.
+            """
     )
 
     @Argument(help: "The runs' JSON reports.")
@@ -33,14 +37,7 @@ struct ReportMergeCommand: AsyncParsableCommand {
     func run() async throws {
         let merged: MergedReport
         do {
-            let runs = try reports.map { path in
-                do {
-                    return try JSONReport.decode(Data(contentsOf: URL(fileURLWithPath: path)))
-                } catch {
-                    throw ValidationError("\(path): \(error)")
-                }
-            }
-            merged = try ReportMerge.merge(runs)
+            merged = try ReportMerge.merge(try reports.map(ReportFile.read))
         } catch {
             FileHandle.standardError.write(Data("fleet report merge: \(error)\n".utf8))
             throw ExitCode(2)

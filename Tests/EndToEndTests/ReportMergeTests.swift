@@ -35,4 +35,16 @@ final class ReportMergeTests: XCTestCase {
         XCTAssertEqual(merge.status, 2, merge.output)
         XCTAssertTrue(merge.errors.contains(junk.path) && merge.errors.contains("something-else/9"), merge.errors)
     }
+
+    /// The ledger given for its report: one line naming both, exit 2.
+    func testALedgerIsNamedAsOneWithItsReport() throws {
+        let base = FileManager.default.temporaryDirectory.appendingPathComponent("fleet-e2e-ledger-\(UUID().uuidString)").path
+        try Data(#"{"kind":{"runStarted":{"scenario":"s","devices":1,"seed":1}},"at":1}"#.utf8).write(to: URL(fileURLWithPath: base + ".jsonl"))
+        try Data("{}".utf8).write(to: URL(fileURLWithPath: base + ".json"))
+        defer { for suffix in [".jsonl", ".json"] { try? FileManager.default.removeItem(atPath: base + suffix) } }
+        let merge = try FleetBinary.run(["report", "merge", base + ".jsonl"])
+        XCTAssertEqual(merge.status, 2, merge.output)
+        XCTAssertEqual(merge.errors, "fleet report merge: \(base).jsonl is a run ledger (the run's events, one JSON object a line), "
+                       + "not a report: merge \(base).json, the report its run wrote beside it\n")
+    }
 }

@@ -113,7 +113,7 @@ public struct DeviceGroupPlan: Sendable, Hashable {
             },
             respond: respond.map {
                 let topic = bind($0.topic)
-                return DeviceResponse(on: bindText($0.on), topic: topic.description, payload: bind($0.payload), qos: $0.qos,
+                return DeviceResponse(filter: bindText($0.filter), topic: topic.description, payload: bind($0.payload), qos: $0.qos,
                                       after: $0.after, requestIDTopic: topic.capturesRequest ? topic : nil)
             },
             retry: retry, bootDelay: bootDelay, maxPacketSize: maxPacketSize

@@ -31,8 +31,9 @@ struct MappingReader {
     private let entries: [String: (key: Node, value: Node)]
     private let diagnostics: Diagnostics
 
-    /// Reports and returns nil when `node` is not a mapping; reports (and skips) every key not in `allowed`.
-    init?(_ node: Node, what: String, allowed: [String], diagnostics: Diagnostics) {
+    /// Reports and returns nil when `node` is not a mapping; reports (and skips) every key not in `allowed`,
+    /// one in `renamed` with the hint given there (a key's old spelling, which files written for it still use).
+    init?(_ node: Node, what: String, allowed: [String], renamed: [String: String] = [:], diagnostics: Diagnostics) {
         guard case .mapping(let mapping) = node else {
             diagnostics.report(node, "\(what) must be a mapping of keys to values, found \(node.kindDescription)",
                                hint: "allowed keys: " + allowed.joined(separator: ", "))
@@ -46,7 +47,7 @@ struct MappingReader {
             }
             guard allowed.contains(scalar.string) else {
                 diagnostics.report(key, "unknown key `\(scalar.string)` in \(what)",
-                                   hint: Suggestions.hint(for: scalar.string, in: allowed))
+                                   hint: renamed[scalar.string] ?? Suggestions.hint(for: scalar.string, in: allowed))
                 continue
             }
             entries[scalar.string] = (key, value)

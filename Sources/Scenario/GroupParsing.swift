@@ -5,9 +5,13 @@ struct GroupContext {
     let groups: [DeviceGroupPlan]
     /// Client IDs per group, in index order.
     let clientIDs: [String: [String]]
+    /// Groups left out because their name or count did not load (nil: no readable name); steps aimed at
+    /// them are not told they are unknown, and selections over the fleet are not counted without them.
+    let unresolved: [String?]
 
-    init(groups: [DeviceGroupPlan]) {
+    init(groups: [DeviceGroupPlan], unresolved: [String?] = []) {
         self.groups = groups
+        self.unresolved = unresolved
         var ids: [String: [String]] = [:]
         for group in groups { ids[group.name] = (0..<group.count).map { group.clientID(index: $0 + 1) } }
         clientIDs = ids
@@ -15,6 +19,8 @@ struct GroupContext {
 
     var names: [String] { groups.map(\.name) }
     var deviceCount: Int { groups.reduce(0) { $0 + $1.count } }
+
+    func mayBeUnresolved(_ name: String) -> Bool { unresolved.contains { $0 == nil || $0 == name } }
 }
 
 extension ScenarioParser {
@@ -25,13 +31,17 @@ extension ScenarioParser {
     ] + identityKeys
     static let defaultTelemetryPayload = #"{"ClientID":"{clientId}","Sequence":{sequence}}"#
 
-    func deviceGroups(_ node: Node, broker: BrokerSpec?) -> [DeviceGroupPlan] {
-        guard let items = diagnostics.list(node, "groups") else { return [] }
+    func deviceGroups(_ node: Node, broker: BrokerSpec?) -> GroupContext {
+        guard let items = diagnostics.list(node, "groups") else { return GroupContext(groups: [], unresolved: [nil]) }
         if items.isEmpty { diagnostics.report(node, "`groups` is empty", hint: "declare at least one device group") }
         var groups: [DeviceGroupPlan] = []
+        var unresolved: [String?] = []
         var ownerOfClientID: [String: String] = [:]
         for item in items {
-            guard let group = deviceGroup(item, broker: broker) else { continue }
+            guard let group = deviceGroup(item, broker: broker) else {
+                unresolved.append(item.mapping?["name"]?.string)
+                continue
+            }
             if groups.contains(where: { $0.name == group.name }) {
                 diagnostics.report(at: group.location, "group name `\(group.name)` is used twice",
                                    hint: "give every group its own name")
@@ -49,17 +59,21 @@ extension ScenarioParser {
             }
             groups.append(group)
         }
-        return groups
+        return GroupContext(groups: groups, unresolved: unresolved)
     }
 
     private func deviceGroup(_ node: Node, broker: BrokerSpec?) -> DeviceGroupPlan? {
         let provisionalName = (node.mapping?["name"]?.string).map { "group `\($0)`" } ?? "a group"
-        guard let group = MappingReader(node, what: provisionalName, allowed: Self.groupKeys, diagnostics: diagnostics),
-              let nameNode = group.required("name"), let name = diagnostics.string(nameNode, "name"),
-              let countNode = group.required("count"),
-              let count = diagnostics.integer(countNode, "count", in: 1...10_000_000,
-                                              hint: "a group has at least one device")
+        guard let group = MappingReader(node, what: provisionalName, allowed: Self.groupKeys, diagnostics: diagnostics)
         else { return nil }
+        // A group whose name or count is wrong is still read to the end, so all its errors come in one load;
+        // then it is left out (see `GroupContext.unresolved`).
+        let parsedName = group.required("name").flatMap { diagnostics.string($0, "name") }
+        let parsedCount = group.required("count").flatMap {
+            diagnostics.integer($0, "count", in: 1...10_000_000, hint: "a group has at least one device")
+        }
+        let name = parsedName ?? "(unnamed)"
+        let count = parsedCount ?? 1
         let location = diagnostics.location(of: node)
         let personality = group["personality"].flatMap { diagnostics.choice($0, "personality", as: Personality.self) }
             ?? .custom
@@ -120,7 +134,7 @@ extension ScenarioParser {
                                    hint: "`fleet certs scenario \(path)` issues every identity the file names and lacks")
             }
         }
-        return plan
+        return parsedName == nil || parsedCount == nil ? nil : plan
     }
 
     /// A message the device's own buffer can never hold is certain to fail at every send: say so now, naming

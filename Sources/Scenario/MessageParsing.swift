@@ -91,33 +91,45 @@ extension ScenarioParser {
         }
     }
 
-    /// `respond: [{ on: filter, topic: …, payload: …, qos: 1, after: 50ms }]`; each `on` must overlap one of the
-    /// group's subscriptions, or the device would never receive what it answers.
+    /// `respond: [{ filter: …, topic: …, payload: …, qos: 1, after: 50ms }]`; each `filter` must overlap one of
+    /// the group's subscriptions, or the device would never receive what it answers. The key was `on`, which
+    /// YAML 1.1 parsers (PyYAML, and so the JSON schema checked with them) read as the boolean true: `on` is
+    /// refused with the new name, and its value still checked so the rest of the rule's errors come at once.
     func responseSpecs(_ node: Node, rules: PublishRules, subscriptions: [SubscriptionSpec]) -> [ResponseSpec] {
         guard let items = diagnostics.list(node, "respond") else { return [] }
         let subscribed = subscriptions.map { TopicRules.wildcardFilter(for: $0.filter) }
         return items.compactMap { item -> ResponseSpec? in
-            guard let reader = MappingReader(item, what: "a response", allowed: ["on", "topic", "payload", "qos", "after"],
-                                             diagnostics: diagnostics),
-                  let onNode = reader.required("on", hint: "the topic filter of the messages to answer"),
-                  let on = template(onNode, "on", scope: .perDevice),
-                  let topicNode = reader.required("topic", hint: "where the reply goes, e.g. devices/{clientId}/responses"),
-                  let topic = replyTopic(topicNode, on: on, onNode: onNode)
+            let renamedOn = item.mapping?["on"]
+            guard let reader = MappingReader(item, what: "a response", allowed: ["filter", "topic", "payload", "qos", "after"],
+                                             renamed: ["on": Suggestions.renamedOnKey], diagnostics: diagnostics)
             else { return nil }
-            if let problem = TopicRules.problemWithTopicFilter(on.description) {
-                diagnostics.report(onNode, "respond: \(problem)")
-                return nil
+            let filterNode = reader["filter"] ?? renamedOn
+                ?? reader.required("filter", hint: "the topic filter of the messages to answer")
+            let filter = filterNode.flatMap { responseFilter($0, subscribed: subscribed) }
+            let topicNode = reader.required("topic", hint: "where the reply goes, e.g. devices/{clientId}/responses")
+            let topic = topicNode.flatMap { replyTopic($0, filter: filter) }
+            let payload = if let payloadNode = reader["payload"] { replyPayload(payloadNode, filter: filter) } else {
+                Template(literal: "ok")
             }
-            let filter = TopicRules.wildcardFilter(for: on)
-            if !subscribed.contains(where: { TopicRules.filtersOverlap($0, filter) }) {
-                diagnostics.report(onNode, "respond.on `\(on)` matches none of the group's subscriptions, so nothing would arrive to answer",
-                                   hint: "add it to `subscribe:`")
-            }
-            let payload = reader["payload"].flatMap { replyPayload($0, on: on) } ?? Template(literal: "ok")
             let qos = reader["qos"].flatMap { publishQoS($0, rules: rules) } ?? 0
             let after = reader["after"].flatMap { diagnostics.duration($0, "after") } ?? .zero
-            return ResponseSpec(on: on, topic: topic, payload: payload, qos: qos, after: after)
+            guard reader["filter"] != nil, let filter, let topic, let payload else { return nil }
+            return ResponseSpec(filter: filter, topic: topic, payload: payload, qos: qos, after: after)
         }
+    }
+
+    private func responseFilter(_ node: Node, subscribed: [String]) -> Template? {
+        guard let filter = template(node, "filter", scope: .perDevice) else { return nil }
+        if let problem = TopicRules.problemWithTopicFilter(filter.description) {
+            diagnostics.report(node, "respond: \(problem)")
+            return nil
+        }
+        let wildcard = TopicRules.wildcardFilter(for: filter)
+        if !subscribed.contains(where: { TopicRules.filtersOverlap($0, wildcard) }) {
+            diagnostics.report(node, "respond.filter `\(filter)` matches none of the group's subscriptions, so nothing would arrive to answer",
+                               hint: "add it to `subscribe:`")
+        }
+        return filter
     }
 
     func willSpec(_ node: Node, rules: PublishRules) -> WillSpec? {

@@ -11,7 +11,6 @@ extension ScenarioParser {
               let reader = MappingReader(node, what: "observer", allowed: Self.observerKeys, diagnostics: diagnostics)
         else { return observer }
         observer.connections = reader["connections"].flatMap { diagnostics.integer($0, "connections", in: 1...1_000) } ?? 1
-        observer.qos = reader["qos"].flatMap { diagnostics.qos($0) } ?? observer.qos
         if let sharedNode = reader["shared"], let shared = diagnostics.boolean(sharedNode, "shared") {
             if shared, let limits = broker?.knownProfile?.limits, !limits.sharedSubscriptions {
                 diagnostics.report(sharedNode, "\(broker?.profile ?? "the broker") does not support shared subscriptions")
@@ -32,6 +31,13 @@ extension ScenarioParser {
         // replaced. The file's value is still checked.
         let fileBroker = reader["broker"].flatMap { brokerSpec($0, what: "observer.broker", checkFiles: options.brokerOverride == nil) }
         observer.broker = options.brokerOverride == nil ? fileBroker : nil
+        // The observers subscribe at their QoS, so the broker family's maximum (Event Grid: 0 and 1) binds them as
+        // it binds the devices. An observer listener of its own is most often the same broker's, so without a
+        // family of its own it takes the devices' broker's.
+        let family = observer.broker?.knownProfile ?? broker?.knownProfile
+        observer.qos = reader["qos"].flatMap {
+            diagnostics.qos($0, max: family?.limits.maxQoS ?? 2, why: "\(family?.rawValue ?? "the broker")'s maximum QoS")
+        } ?? observer.qos
         if let credentialsNode = reader["credentials"] {
             (observer.credentials, observer.identity) = observerCredentials(credentialsNode, tls: (observer.broker ?? broker)?.tls ?? false)
         }

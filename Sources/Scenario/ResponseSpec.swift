@@ -2,7 +2,7 @@
 /// configuration push acknowledged), so a scenario can time cloud → device → cloud round trips.
 public struct ResponseSpec: Sendable, Hashable {
     /// The messages this rule answers: a topic filter, usually one of the group's subscriptions.
-    public var on: Template
+    public var filter: Template
     /// Where the reply goes; an MQTT 5 request's Response Topic takes precedence.
     public var topic: Template
     public var payload: Template
@@ -10,8 +10,8 @@ public struct ResponseSpec: Sendable, Hashable {
     /// The firmware's processing time before it replies.
     public var after: Duration
 
-    public init(on: Template, topic: Template, payload: Template, qos: Int, after: Duration) {
-        self.on = on
+    public init(filter: Template, topic: Template, payload: Template, qos: Int, after: Duration) {
+        self.filter = filter
         self.topic = topic
         self.payload = payload
         self.qos = qos
@@ -21,7 +21,7 @@ public struct ResponseSpec: Sendable, Hashable {
 
 /// One device's response rule, per-device placeholders filled in (the payload keeps its per-message ones).
 public struct DeviceResponse: Sendable, Hashable {
-    public var on: String
+    public var filter: String
     /// The reply topic as the rule writes it, per-device placeholders filled in; a `{rid}` or `{method}` in it
     /// is filled per request (see `replyTopic(_:)`).
     public var topic: String

@@ -118,9 +118,9 @@ final class ScenarioParser {
         let name = file["name"].flatMap { diagnostics.string($0, "name") } ?? defaultName
         let seed = file["seed"].flatMap(seedValue) ?? 1
         let broker = scenarioBroker(file["broker"])
-        let groups = file.required("groups", hint: "a list of device groups, each with a name and a count")
-            .map { deviceGroups($0, broker: broker) } ?? []
-        let context = GroupContext(groups: groups)
+        let context = file.required("groups", hint: "a list of device groups, each with a name and a count")
+            .map { deviceGroups($0, broker: broker) } ?? GroupContext(groups: [], unresolved: [nil])
+        let groups = context.groups
         let timeline = file.required("timeline", hint: "a list of steps, e.g. - { at: 0s, ramp: { over: 5s } }")
             .map { steps($0, context: context, broker: broker) } ?? []
         let expectations = file["expect"].map { expectationsSpec($0) } ?? Expectations()

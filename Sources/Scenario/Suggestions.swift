@@ -14,6 +14,10 @@ enum Suggestions {
         return best.distance <= allowed ? best.candidate : nil
     }
 
+    /// `respond:` rules named their topic filter `on`, which YAML 1.1 (PyYAML, and schema validators built on
+    /// it) reads as the boolean true, so the file and its schema disagreed; the key is now `filter`.
+    static let renamedOnKey = "did you mean `filter`? YAML 1.1 tools such as PyYAML read a bare `on` as true, so the key is `filter`"
+
     /// A hint for an unknown name: the near miss if there is one, else the list of what is allowed.
     static func hint(for word: String, in candidates: [String], noun: String = "keys") -> String {
         if let near = nearest(to: word, in: candidates) { return "did you mean `\(near)`?" }

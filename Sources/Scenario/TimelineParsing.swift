@@ -32,11 +32,14 @@ extension ScenarioParser {
             if stopped {
                 diagnostics.report(actionKeyNode, "step after `stop`", hint: "`stop` ends the run; it must be the last step")
             }
-            guard let at, let valueNode = reader[actionKey],
-                  let action = action(actionKey, valueNode, context: context, broker: broker) else { continue }
-            if case .stop = action { stopped = true }
+            // The action is checked even when the step's time is wrong, and the clock moves to a failed step's
+            // time, so that every step's errors come in one load rather than one step's after another's.
+            let action = reader[actionKey].flatMap { self.action(actionKey, $0, context: context, broker: broker) }
+            if actionKey == "stop" { stopped = true }
+            guard let at else { continue }
             cursor = at
             if case .wait(let pause) = action { cursor = at + pause }
+            guard let action else { continue }
             steps.append(TimelineStep(at: at, action: action, index: position, location: diagnostics.location(of: item)))
         }
         return steps
@@ -66,92 +69,89 @@ extension ScenarioParser {
 
     private func action(_ key: String, _ node: Node, context: GroupContext, broker: BrokerSpec?) -> TimelineAction? {
         switch key {
+        // Each action reads every one of its fields before giving up on the step, so a wrong selection does not
+        // hide a wrong mode until the next load.
         case "ramp":
-            guard let reader = actionReader(node, key, extra: ["over"]),
-                  let target = target(reader, context: context) else { return nil }
+            guard let reader = actionReader(node, key, extra: ["over"]) else { return nil }
+            let target = target(reader, context: context)
             let over = reader["over"].flatMap { diagnostics.duration($0, "over") } ?? .zero
-            return .ramp(RampSpec(target: target, over: over))
+            return target.map { .ramp(RampSpec(target: $0, over: over)) }
         case "disconnect":
-            guard let reader = actionReader(node, key, extra: ["mode", "reconnect"]),
-                  let target = target(reader, context: context),
-                  let modeNode = reader.required("mode", hint: "abrupt, silent, graceful or graceful-with-will"),
-                  let mode = diagnostics.choice(modeNode, "disconnect mode", as: DisconnectMode.self) else { return nil }
-            if mode == .gracefulWithWill {
+            guard let reader = actionReader(node, key, extra: ["mode", "reconnect"]) else { return nil }
+            let target = target(reader, context: context)
+            let modeNode = reader.required("mode", hint: "abrupt, silent, graceful or graceful-with-will")
+            let mode = modeNode.flatMap { diagnostics.choice($0, "disconnect mode", as: DisconnectMode.self) }
+            if mode == .gracefulWithWill, let target, let modeNode {
                 requireV5Targets(target, context: context, node: modeNode, what: "disconnect mode `graceful-with-will`")
             }
-            guard let reconnect = reader["reconnect"].map(reconnectSpec) ?? .byPolicy else { return nil }
+            let reconnect = reader["reconnect"].map(reconnectSpec) ?? .byPolicy
+            guard let target, let mode, let reconnect else { return nil }
             return .disconnect(DisconnectSpec(target: target, mode: mode, reconnect: reconnect))
         case "duplicate-client-id":
-            guard let reader = actionReader(node, key, extra: ["impostor-retries", "every", "for"]),
-                  let target = target(reader, context: context) else { return nil }
-            var retries: Int?
-            if let retriesNode = reader["impostor-retries"] {
-                if case .scalar(let scalar) = retriesNode, scalar.string == "forever" {
-                    retries = nil
-                } else {
-                    guard let value = diagnostics.integer(retriesNode, "impostor-retries", in: 0...Int.max,
-                                                          hint: "a count, or `forever` for a ping-pong takeover storm")
-                    else { return nil }
-                    retries = value
-                }
+            guard let reader = actionReader(node, key, extra: ["impostor-retries", "every", "for"]) else { return nil }
+            let target = target(reader, context: context)
+            let retriesNode = reader["impostor-retries"]
+            let forever = retriesNode == nil || retriesNode?.scalar?.string == "forever"
+            let retries = forever ? nil : retriesNode.flatMap {
+                diagnostics.integer($0, "impostor-retries", in: 0...Int.max, hint: "a count, or `forever` for a ping-pong takeover storm")
             }
             let every = reader["every"].flatMap { diagnostics.duration($0, "every", positive: true) } ?? .seconds(1)
             let duration = reader["for"].flatMap { diagnostics.duration($0, "for", positive: true) }
+            guard let target, forever || retries != nil else { return nil }
             return .duplicateClientID(DuplicateSpec(target: target, impostorRetries: retries, every: every, for: duration))
         case "throttle":
             return throttle(node, context: context)
         case "burst":
-            guard let reader = actionReader(node, key, extra: ["count", "over"]),
-                  let target = target(reader, context: context),
-                  let countNode = reader.required("count", hint: "messages per device, e.g. count: 10"),
-                  let count = diagnostics.integer(countNode, "count", in: 1...1_000_000) else { return nil }
-            for group in groupsOf(target, context: context) where group.telemetry == nil {
+            guard let reader = actionReader(node, key, extra: ["count", "over"]) else { return nil }
+            let target = target(reader, context: context)
+            let count = reader.required("count", hint: "messages per device, e.g. count: 10")
+                .flatMap { diagnostics.integer($0, "count", in: 1...1_000_000) }
+            for group in target.map({ groupsOf($0, context: context) }) ?? [] where group.telemetry == nil {
                 diagnostics.report(node, "burst targets group `\(group.name)`, which has no `telemetry` to send",
                                    hint: "give the group a telemetry topic or aim the burst at another group")
             }
             let over = reader["over"].flatMap { diagnostics.duration($0, "over") } ?? .zero
+            guard let target, let count else { return nil }
             return .burst(BurstSpec(target: target, count: count, over: over))
         case "publish":
             return publish(node, context: context)
         case "cert-fault":
-            guard let reader = actionReader(node, key, extra: ["kind"]),
-                  let target = target(reader, context: context),
-                  let kindNode = reader.required("kind", hint: CertFaultKind.allCases.map(\.rawValue).joined(separator: ", "))
-            else { return nil }
-            let kind: CertFaultKind?
-            if case .scalar(let scalar) = kindNode, scalar.string == "chainless" {
-                kind = .noIntermediate
-            } else {
-                kind = diagnostics.choice(kindNode, "certificate fault", as: CertFaultKind.self)
+            guard let reader = actionReader(node, key, extra: ["kind"]) else { return nil }
+            let target = target(reader, context: context)
+            let kindNode = reader.required("kind", hint: CertFaultKind.allCases.map(\.rawValue).joined(separator: ", "))
+            let kind: CertFaultKind? = kindNode.flatMap { kindNode in
+                if case .scalar(let scalar) = kindNode, scalar.string == "chainless" { return .noIntermediate }
+                return diagnostics.choice(kindNode, "certificate fault", as: CertFaultKind.self)
             }
-            guard let kind else { return nil }
-            for group in groupsOf(target, context: context) {
+            for group in target.map({ groupsOf($0, context: context) }) ?? [] {
                 guard case .certificates = group.credentials else {
                     diagnostics.report(node, "cert-fault targets group `\(group.name)`, which does not use client certificates",
                                        hint: "set credentials: { certificates: <folder> } on that group")
                     continue
                 }
             }
+            guard let target, let kind else { return nil }
             return .certFault(CertFaultSpec(target: target, kind: kind))
         case "sas-fault":
-            guard let reader = actionReader(node, key, extra: ["kind", "for"]),
-                  let target = target(reader, context: context),
-                  let kindNode = reader.required("kind", hint: SASFaultKind.allCases.map(\.rawValue).joined(separator: ", ")),
-                  let kind = diagnostics.choice(kindNode, "SAS fault", as: SASFaultKind.self)
-            else { return nil }
+            guard let reader = actionReader(node, key, extra: ["kind", "for"]) else { return nil }
+            let target = target(reader, context: context)
+            let kind = reader.required("kind", hint: SASFaultKind.allCases.map(\.rawValue).joined(separator: ", "))
+                .flatMap { diagnostics.choice($0, "SAS fault", as: SASFaultKind.self) }
             let duration = reader["for"].flatMap { diagnostics.duration($0, "for", positive: true) }
-            for group in groupsOf(target, context: context) {
+            for group in target.map({ groupsOf($0, context: context) }) ?? [] {
                 guard case .sas = group.credentials else {
                     diagnostics.report(node, "sas-fault targets group `\(group.name)`, which does not use SAS tokens",
                                        hint: "set credentials: { sas: { … } } on that group, or aim the step at a SAS group with `group:`")
                     continue
                 }
             }
+            guard let target, let kind else { return nil }
             return .sasFault(SASFaultSpec(target: target, kind: kind, duration: duration))
         case "iothub":
-            guard let reader = actionReader(node, key, extra: Self.iotHubStepKeys),
-                  let target = target(reader, context: context),
-                  let request = iotHubRequest(reader, broker: broker) else { return nil }
+            guard let reader = actionReader(node, key, extra: Self.iotHubStepKeys) else { return nil }
+            let target = target(reader, context: context)
+            let request = iotHubRequest(reader, broker: broker)
+            guard let target, let request else { return nil }
             return .iotHub(IoTHubSpec(target: target, request: request))
         case "wait":
             return diagnostics.duration(node, "wait", positive: true).map { .wait($0) }
@@ -185,10 +185,11 @@ extension ScenarioParser {
     }
 
     private func throttle(_ node: Node, context: GroupContext) -> TimelineAction? {
-        guard let reader = actionReader(node, "throttle", extra: ["bandwidth", "latency", "jitter", "stall", "for"]),
-              let target = target(reader, context: context),
-              let forNode = reader.required("for", hint: "how long the link stays shaped, e.g. for: 10s"),
-              let duration = diagnostics.duration(forNode, "for", positive: true) else { return nil }
+        guard let reader = actionReader(node, "throttle", extra: ["bandwidth", "latency", "jitter", "stall", "for"])
+        else { return nil }
+        let target = target(reader, context: context)
+        let duration = reader.required("for", hint: "how long the link stays shaped, e.g. for: 10s")
+            .flatMap { diagnostics.duration($0, "for", positive: true) }
         let bandwidth = reader["bandwidth"].flatMap { diagnostics.bitRate($0, "bandwidth") }
         let latency = reader["latency"].flatMap { diagnostics.duration($0, "latency") } ?? .zero
         let jitter = reader["jitter"].flatMap { diagnostics.duration($0, "jitter") } ?? .zero
@@ -198,19 +199,20 @@ extension ScenarioParser {
             diagnostics.report(node, "`throttle` changes nothing", hint: "set bandwidth, latency, jitter or stall: true")
             return nil
         }
+        guard let target, let duration else { return nil }
         return .throttle(ThrottleSpec(target: target, bandwidthBitsPerSecond: bandwidth, latency: latency, jitter: jitter,
                                       stall: stall, for: duration))
     }
 
     private func publish(_ node: Node, context: GroupContext) -> TimelineAction? {
-        guard let reader = actionReader(node, "publish", extra: ["topic", "payload", "qos", "retain"]),
-              let target = target(reader, context: context),
-              let topicNode = reader.required("topic", hint: "e.g. devices/{clientId}/configuration"),
-              let topic = topicName(topicNode, "topic") else { return nil }
+        guard let reader = actionReader(node, "publish", extra: ["topic", "payload", "qos", "retain"]) else { return nil }
+        let target = target(reader, context: context)
+        let topic = reader.required("topic", hint: "e.g. devices/{clientId}/configuration").flatMap { topicName($0, "topic") }
         let payload = reader["payload"].flatMap { template($0, "payload", scope: .perMessage, allowEmpty: true) }
             ?? Template(literal: "")
         let qos = reader["qos"].flatMap { diagnostics.qos($0) } ?? 0
         let retain = reader["retain"].flatMap { diagnostics.boolean($0, "retain") } ?? false
+        guard let target, let topic else { return nil }
         return .publish(PublishSpec(target: target, topic: topic, payload: payload, qos: qos, retain: retain))
     }
 
@@ -220,8 +222,10 @@ extension ScenarioParser {
         if let groupNode = reader["group"] {
             guard let name = diagnostics.string(groupNode, "group") else { return nil }
             guard context.names.contains(name) else {
-                diagnostics.report(groupNode, "unknown group `\(name)`",
-                                   hint: Suggestions.hint(for: name, in: context.names, noun: "groups"))
+                if !context.mayBeUnresolved(name) {
+                    diagnostics.report(groupNode, "unknown group `\(name)`",
+                                       hint: Suggestions.hint(for: name, in: context.names, noun: "groups"))
+                }
                 return nil
             }
             restriction = name
@@ -229,20 +233,28 @@ extension ScenarioParser {
         guard let selectNode = reader["select"] else {
             return restriction.map { Target(selection: .group($0)) } ?? Target(selection: .all)
         }
+        // Whose devices a group that failed to load would add is unknown: the selection's form is still
+        // checked, but not against a population that is not the file's.
+        guard restriction != nil || context.unresolved.isEmpty else {
+            _ = selection(selectNode, population: nil, scope: "the fleet")
+            return nil
+        }
         let population = restriction.map { context.clientIDs[$0] ?? [] } ?? context.groups.flatMap { context.clientIDs[$0.name] ?? [] }
         let scope = restriction.map { "group `\($0)`" } ?? "the fleet"
         guard let selection = selection(selectNode, population: population, scope: scope) else { return nil }
         return Target(selection: selection, group: restriction)
     }
 
-    private func selection(_ node: Node, population: [String], scope: String) -> Selection? {
+    /// `population` nil: unknown (a group failed to load), so only the selection's form is checked.
+    private func selection(_ node: Node, population: [String]?, scope: String) -> Selection? {
         let hint = "write all, a count (3), a percentage (5%) or a list of client IDs"
         switch node {
         case .sequence(let items):
-            let known = Set(population)
+            let known = population.map(Set.init)
             var ids: [String] = []
             for item in items {
                 guard let id = diagnostics.string(item, "select") else { continue }
+                guard let known, let population else { continue }
                 if known.contains(id) {
                     ids.append(id)
                 } else {
@@ -264,6 +276,7 @@ extension ScenarioParser {
                 diagnostics.report(node, "`select` \(count) selects no devices", hint: "select at least 1")
                 return nil
             }
+            guard let population else { return nil }
             guard count <= population.count else {
                 diagnostics.report(node, "`select` \(count) is more than the \(population.count) devices in \(scope)",
                                    hint: "select at most \(population.count), or a percentage")

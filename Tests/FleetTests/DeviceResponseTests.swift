@@ -22,7 +22,7 @@ final class DeviceResponseTests: XCTestCase {
                 personality: custom
                 subscribe: ["\(prefix)/{clientId}/req"]
                 respond:
-                  - { on: "\(prefix)/{clientId}/req", topic: "\(prefix)/{clientId}/default", payload: 'done by {clientId}', after: 200ms }
+                  - { filter: "\(prefix)/{clientId}/req", topic: "\(prefix)/{clientId}/default", payload: 'done by {clientId}', after: 200ms }
             timeline:
               - { at: 0s, ramp: { over: 0s } }
               - { at: 4s, stop: graceful }

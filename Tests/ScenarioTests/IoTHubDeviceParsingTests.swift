@@ -14,7 +14,7 @@ final class IoTHubDeviceParsingTests: XCTestCase {
 
     func testReplyTopicAndPayloadTakeTheRequestsRidAndMethod() throws {
         let plan = try loadPlan(hub([
-            #"respond: [{ on: "$iothub/methods/POST/#", topic: "$iothub/methods/res/200/?$rid={rid}&m={method}","#,
+            #"respond: [{ filter: "$iothub/methods/POST/#", topic: "$iothub/methods/res/200/?$rid={rid}&m={method}","#,
             #"            payload: '{"method":"{method}","rid":"{rid}","by":"{clientId}"}' }]"#,
         ]), options: noFileChecks)
         let rule = try XCTUnwrap(plan.devices().first?.respond.first)
@@ -29,7 +29,7 @@ final class IoTHubDeviceParsingTests: XCTestCase {
 
     func testAPayloadThatNeedsTheRidLeavesARequestWithoutOneUnanswered() throws {
         let plan = try loadPlan(hub([
-            #"respond: [{ on: "$iothub/methods/POST/#", topic: "$iothub/methods/res/200/?$rid=1", payload: '{"rid":"{rid}"}' }]"#,
+            #"respond: [{ filter: "$iothub/methods/POST/#", topic: "$iothub/methods/res/200/?$rid=1", payload: '{"rid":"{rid}"}' }]"#,
         ]), options: noFileChecks)
         let rule = try XCTUnwrap(plan.devices().first?.respond.first)
         XCTAssertEqual(rule.replyTopic(answering: "$iothub/methods/POST/reboot/?$rid=9"), "$iothub/methods/res/200/?$rid=1",
@@ -39,7 +39,7 @@ final class IoTHubDeviceParsingTests: XCTestCase {
 
     func testMethodNameNeedsARuleThatAnswersMethodRequests() {
         let yaml = hub([
-            #"respond: [{ on: "devices/{clientId}/messages/devicebound/#", topic: "devices/{clientId}/messages/events/","#,
+            #"respond: [{ filter: "devices/{clientId}/messages/devicebound/#", topic: "devices/{clientId}/messages/events/","#,
             #"            payload: '{"answered":"{method}"}' }]"#,
         ])
         assertSingleError(yaml, at: #"'{"answered""#, mentions: "`{method}` is the method name of an IoT Hub direct method request",
@@ -48,7 +48,7 @@ final class IoTHubDeviceParsingTests: XCTestCase {
 
     func testRidInAPayloadNeedsARuleThatAnswersMethodRequests() {
         let yaml = hub([
-            #"respond: [{ on: "devices/{clientId}/messages/devicebound/#", topic: "devices/{clientId}/messages/events/", payload: '{{rid}}' }]"#,
+            #"respond: [{ filter: "devices/{clientId}/messages/devicebound/#", topic: "devices/{clientId}/messages/events/", payload: '{{rid}}' }]"#,
         ])
         assertSingleError(yaml, at: "'{{rid}}'", mentions: "`{rid}` is the `$rid` of an IoT Hub direct method request",
                           options: noFileChecks)

@@ -149,7 +149,7 @@ final class IoTHubStepParsingTests: XCTestCase {
 
     func testReplyTopicTakesTheRequestsRid() throws {
         let plan = try loadPlan(hubScenario(extras: [
-            #"respond: [{ on: "$iothub/methods/POST/#", topic: "$iothub/methods/res/200/?$rid={rid}", payload: '{"ok":true}' }]"#,
+            #"respond: [{ filter: "$iothub/methods/POST/#", topic: "$iothub/methods/res/200/?$rid={rid}", payload: '{"ok":true}' }]"#,
         ], steps: []), options: noFileChecks)
         let rule = try XCTUnwrap(plan.devices().first?.respond.first)
         XCTAssertEqual(rule.topic, "$iothub/methods/res/200/?$rid={rid}")
@@ -161,7 +161,7 @@ final class IoTHubStepParsingTests: XCTestCase {
 
     func testReplyTopicWithoutRidIsFixedAndPerDevice() throws {
         let plan = try loadPlan(hubScenario(extras: [
-            #"respond: [{ on: "devices/{clientId}/messages/devicebound/#", topic: "devices/{clientId}/messages/events/" }]"#,
+            #"respond: [{ filter: "devices/{clientId}/messages/devicebound/#", topic: "devices/{clientId}/messages/events/" }]"#,
         ], steps: []), options: noFileChecks)
         let rule = try XCTUnwrap(plan.devices().first?.respond.first)
         XCTAssertEqual(rule.replyTopic(answering: "devices/t-1/messages/devicebound/"), "devices/t-1/messages/events/")
@@ -171,7 +171,7 @@ final class IoTHubStepParsingTests: XCTestCase {
 
     func testRidNeedsARuleThatAnswersMethodRequests() {
         let yaml = hubScenario(extras: [
-            #"respond: [{ on: "devices/{clientId}/messages/devicebound/#", topic: "$iothub/methods/res/200/?$rid={rid}" }]"#,
+            #"respond: [{ filter: "devices/{clientId}/messages/devicebound/#", topic: "$iothub/methods/res/200/?$rid={rid}" }]"#,
         ], steps: [])
         assertSingleError(yaml, at: "\"$iothub/methods/res/200", mentions: "`{rid}` is the `$rid` of an IoT Hub direct method request",
                           hint: "$iothub/methods/POST/#", options: noFileChecks)

@@ -237,15 +237,15 @@ final class MalformedScenarioTests: XCTestCase {
     func testResponseToNothingSubscribedIsRefused() {
         let yaml = scenario(group: [
             #"subscribe: ["devices/{clientId}/config"]"#,
-            #"respond: [{ on: "devices/{clientId}/commands/#", topic: "devices/{clientId}/replies" }]"#,
+            #"respond: [{ filter: "devices/{clientId}/commands/#", topic: "devices/{clientId}/replies" }]"#,
         ])
         assertSingleError(yaml, at: "\"devices/{clientId}/commands/#\"", mentions: "matches none of the group's subscriptions",
                           hint: "add it to `subscribe:`")
     }
 
     func testResponseNeedsATopic() {
-        let yaml = scenario(group: [#"subscribe: ["cmd/#"]"#, #"respond: [{ on: "cmd/+" }]"#])
-        assertSingleError(yaml, at: "{ on", mentions: "`topic`")
+        let yaml = scenario(group: [#"subscribe: ["cmd/#"]"#, #"respond: [{ filter: "cmd/+" }]"#])
+        assertSingleError(yaml, at: "{ filter", mentions: "`topic`")
     }
 
     func testGracefulWithWillNeedsMQTT5() {

@@ -125,11 +125,11 @@ final class PlanShapeTests: XCTestCase {
         let plan = try loadPlan(scenario(group: [
             #"subscribe: ["devices/{clientId}/#", "fleet/{group}/ota"]"#,
             "respond:",
-            #"  - { on: "devices/{clientId}/commands/+", topic: "devices/{clientId}/replies", payload: '{"seq":{sequence}}', qos: 1, after: 50ms }"#,
-            #"  - { on: "fleet/+/ota", topic: "fleet/{group}/ota/{clientId}" }"#,
+            #"  - { filter: "devices/{clientId}/commands/+", topic: "devices/{clientId}/replies", payload: '{"seq":{sequence}}', qos: 1, after: 50ms }"#,
+            #"  - { filter: "fleet/+/ota", topic: "fleet/{group}/ota/{clientId}" }"#,
         ], personality: "nanoframework"))
         let rules = try XCTUnwrap(plan.devices().first?.respond)
-        XCTAssertEqual(rules.map(\.on), ["devices/test-01/commands/+", "fleet/+/ota"])
+        XCTAssertEqual(rules.map(\.filter), ["devices/test-01/commands/+", "fleet/+/ota"])
         XCTAssertEqual(rules.map(\.topic), ["devices/test-01/replies", "fleet/sensors/ota/test-01"])
         XCTAssertEqual(rules[0].payload.description, #"{"seq":{sequence}}"#)
         XCTAssertEqual(rules.map(\.qos), [1, 0])

@@ -13,6 +13,7 @@ struct ProbeCommand: AsyncParsableCommand {
         discussion: """
             Each layer is tried on its own so that a failure names the layer that broke, with a plain diagnosis.
             ws:// and wss:// add the WebSocket upgrade (subprotocol mqtt, at the URL's path) as a step of its own.
+            Before the client certificate's handshake, --cert and --key are read: the key's format, that it is the certificate's key, the dates, and how the chain links to --ca (so a missing intermediate and another CA are told apart when the broker refuses).
             Examples:
               fleet probe mqtt://127.0.0.1:1883 --round-trip probe/echo
               fleet probe ws://127.0.0.1:8080/mqtt --mqtt 3.1.1
@@ -32,7 +33,7 @@ struct ProbeCommand: AsyncParsableCommand {
     @Option(help: "Client certificate chain, PEM: the device certificate followed by its intermediate.")
     var cert: String?
 
-    @Option(help: "Private key of the client certificate, PEM (EC or RSA).")
+    @Option(help: "Private key of the client certificate, unencrypted PEM (PKCS#8, SEC1 EC or PKCS#1 RSA).")
     var key: String?
 
     @Option(help: "Name to send in SNI and to check the broker's certificate against (default: the URL's host).")

@@ -165,6 +165,16 @@ final class ClientIdentityFileTests: XCTestCase {
         XCTAssertEqual(keyAsChain?.problem, "\(TestBroker.file("device-1.key")) holds a private key, not a certificate")
     }
 
+    /// `fleet run` builds its TLS contexts without this check: its error for a foreign key says the same.
+    func testTheClientsContextErrorForAForeignKeyNamesBothFiles() throws {
+        try identities.key("other.key")
+        let settings = TLSSettings(caFiles: [TestBroker.file("root.pem")], certificateChainFile: TestBroker.file("device-1.pem"),
+                                   privateKeyFile: identities.path("other.key"))
+        XCTAssertThrowsError(try settings.makeContext()) { error in
+            XCTAssertEqual("\(error)", "TLS configuration error: the private key in \(identities.path("other.key")) does not belong to the certificate in \(TestBroker.file("device-1.pem"))")
+        }
+    }
+
     func testTheIntermediatesKeyIsNotTheDevicesKey() {
         let checked = check(key: TestBroker.file("intermediate.key"))
         XCTAssertEqual(checked.blocking?.problem,

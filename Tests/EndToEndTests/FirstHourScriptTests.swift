@@ -60,7 +60,7 @@ final class FirstHourScriptTests: XCTestCase {
                     "+ fleet init --broker mqtt://127.0.0.1:1883", "+ fleet run my-fleet/scenario.yaml"] {
             XCTAssertTrue(outcome.output.contains(ran), "did not run `\(ran)`:\n\(outcome.output)")
         }
-        XCTAssertTrue(outcome.output.contains("- skipped (the test suite): bash .ci/run"), outcome.output)
+        XCTAssertTrue(outcome.output.contains("- skipped (using \(FleetBinary.executable.path)): swift build"), outcome.output)
         XCTAssertTrue(outcome.output.contains("RESULT: PASSED"), outcome.output)
     }
 

@@ -20,7 +20,9 @@ enum RunConsole {
         let selector = DeviceSelector(devices: devices, seed: plan.seed)
         for step in plan.timeline {
             let target = RunPreflight.target(of: step.action)
-            let selected = target.map { " → \(selector.select($0, step: step.index).count) devices" } ?? ""
+            let selected = target.map {
+                " → " + SelectionSummary.describe(selector.selectDevices($0, step: step.index).map(\.clientID))
+            } ?? ""
             lines.append("    \(step.at)  \(step.action.keyword)\(selected)  (line \(step.location.line))")
         }
         return lines.joined(separator: "\n")

@@ -76,4 +76,38 @@ final class FleetTLSIntegrationTests: XCTestCase {
         XCTAssertFalse(afterFault.contains { if case .connected = $0 { true } else { false } }, "\(faulty)")
         XCTAssertTrue(faulty[..<faultIndex].contains { if case .connected = $0 { true } else { false } }, "\(faulty)")
     }
+
+    /// A key that is not the certificate's is refused before connecting, said once in plain words (the
+    /// context cache's error was wrapped again: "TLS configuration error: TLS configuration error: …").
+    func testAKeyOfAnotherDeviceIsOneTLSConfigurationError() throws {
+        let certs = NSTemporaryDirectory() + "fleet-it-certs-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: certs) }
+        let device = certs + "/devices/fleet-it-tls-wrong-key"
+        try FileManager.default.createDirectory(atPath: device, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: "\(pki)/device-1.pem", toPath: device + "/chain.pem")
+        try FileManager.default.copyItem(atPath: "\(pki)/device-2.key", toPath: device + "/key.pem")
+        let events = try FleetIntegrationTests.run("""
+            name: fleet-it-tls-wrong-key
+            seed: 5
+            broker: { url: "mqtts://127.0.0.1:8883", ca: "\(pki)/root.pem" }
+            groups:
+              - name: secure
+                count: 1
+                client-id: "fleet-it-tls-wrong-key"
+                personality: custom
+                retry: 300ms
+                credentials: { certificates: "\(certs)" }
+            timeline:
+              - { at: 0s, ramp: { over: 0s } }
+              - { at: 1s, stop: graceful }
+            """).events
+        let reasons = events.compactMap { event -> String? in
+            if case .connectFailed(_, let reason, _) = event.kind { return reason }
+            return nil
+        }
+        let reason = try XCTUnwrap(reasons.first, "\(events.map(\.kind))")
+        XCTAssertTrue(reason.hasPrefix("TLS configuration error: "), reason)
+        XCTAssertEqual(reason.components(separatedBy: "TLS configuration error").count, 2, reason)
+        XCTAssertTrue(reason.contains("does not belong to the certificate"), reason)
+    }
 }

@@ -125,7 +125,9 @@ public struct FleetConnections: DeviceLinkFactory, Sendable {
         }.assumeIsolatedUnsafeUnchecked().whenComplete { result in
             switch result {
             case .success(let context): bound.value.connect(to: endpoint, tls: context)
-            case .failure(let error): bound.value.failBeforeConnecting(.tlsConfiguration("\(error)"))
+            // The cache already says what failed as an MQTTClientError ("TLS configuration error: …").
+            case .failure(let error):
+                bound.value.failBeforeConnecting((error as? MQTTClientError) ?? .tlsConfiguration(TLSErrorText.plain(error)))
             }
         }
     }

@@ -357,7 +357,7 @@ final class VirtualDevice {
     /// An MQTT 5 request's Response Topic and Correlation Data are honoured; a rule's `{rid}` and `{method}` take
     /// the request's `$rid` and method name (IoT Hub direct methods), and a request without them goes unanswered.
     private func answer(_ request: PublishPacket) {
-        guard let index = plan.respond.firstIndex(where: { TopicRules.matches(filter: $0.on, topic: request.topic) })
+        guard let index = plan.respond.firstIndex(where: { TopicRules.matches(filter: $0.filter, topic: request.topic) })
         else { return }
         let rule = plan.respond[index]
         guard let captures = rule.captures(answering: request.topic) else { return }

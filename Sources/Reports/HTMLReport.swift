@@ -55,8 +55,8 @@ public enum HTMLReport {
         guard !report.expectations.isEmpty else { return "<p>No expectations stated.</p>\n" }
         var out = "<h2>Expectations</h2>\n<table><tr><th>expectation</th><th>expected</th><th>actual</th><th>result</th></tr>\n"
         for result in report.expectations {
-            out += "<tr><td>\(MarkupText.escaped(result.name))</td><td>\(MarkupText.escaped(result.expected))</td><td>\(MarkupText.escaped(result.actual))</td>"
-            out += result.passed ? "<td class=\"pass\">pass</td></tr>\n" : "<td class=\"fail\">FAIL</td></tr>\n"
+            out += "<tr><td>\(MarkupText.escaped(result.name))</td><td>\(MarkupText.escaped(Wording.expected(result)))</td><td>\(MarkupText.escaped(result.actual))</td>"
+            out += "<td class=\"\(result.exercised ? result.passed ? "pass" : "fail" : "idle")\">\(Wording.outcome(result))</td></tr>\n"
             if !result.passed { out += "<tr><td class=\"why\" colspan=\"4\">\(MarkupText.escaped(result.failure))</td></tr>\n" }
         }
         return out + "</table>\n"

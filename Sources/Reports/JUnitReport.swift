@@ -22,7 +22,7 @@ public enum JUnitReport {
         out += "    </properties>\n"
         for result in report.expectations {
             out += "    <testcase classname=\"fleet.\(suite)\" name=\"\(MarkupText.escaped(result.name))\" time=\"0\""
-            let expected = "expected \(result.expected)" + (result.isDefault ? " (default)" : "")
+            let expected = "expected " + Wording.expected(result)
             if !result.exercised {
                 // Nothing to judge: a skipped case, so CI shows it neither passed nor failed.
                 let message = "\(expected), not exercised: \(result.actual)"

@@ -80,7 +80,7 @@ public enum TerminalSummary {
             lines.append("  none stated (add `expect:` to the scenario to turn numbers into pass/fail)")
         }
         for result in results where result.exercised || !result.isDefault {
-            let expected = "expected \(result.expected)" + (result.isDefault ? " (default)" : "")
+            let expected = "expected " + Wording.expected(result)
             guard result.exercised else {
                 lines.append("  \(style.dim("----")) \(result.name): \(expected), not exercised: \(result.actual)")
                 continue

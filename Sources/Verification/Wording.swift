@@ -88,6 +88,16 @@ public enum Wording {
         WillJudgement(rawValue: key).map(judgement) ?? key
     }
 
+    /// What an expectation expected, as the file states it; `(default)` when the file did not write it.
+    public static func expected(_ result: ExpectationResult) -> String {
+        result.expected + (result.isDefault ? " (default)" : "")
+    }
+
+    /// An expectation's outcome in one word: `PASS`, `FAIL`, or `not exercised` when the run gave it nothing to judge.
+    public static func outcome(_ result: ExpectationResult) -> String {
+        !result.exercised ? "not exercised" : result.passed ? "PASS" : "FAIL"
+    }
+
     /// `1 device`, `2 devices`, `0 devices`; `plural` for nouns that do not take an `s`.
     public static func count(_ count: Int, _ noun: String, plural: String? = nil) -> String {
         "\(count) " + (count == 1 ? noun : plural ?? noun + "s")

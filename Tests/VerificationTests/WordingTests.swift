@@ -1,4 +1,5 @@
 import Ledger
+import Reports
 import Scenario
 import Verification
 import XCTest
@@ -22,6 +23,19 @@ final class WordingTests: XCTestCase {
             + FaultKind.allCases.map(Wording.fault) + DisconnectCause.allCases.map(Wording.cause)
             + WillOutcome.allCases.map(Wording.outcome)
         for word in words { XCTAssertNil(word.firstMatch(of: camelCase), word) }
+    }
+
+    /// The HTML report's expectation table reads like the summary: defaults marked, nothing to judge not a pass.
+    func testExpectationsReadTheSameInEveryReport() {
+        let idle = ExpectationResult(name: "wills.silent", expected: "delivered", actual: "no silent endings injected",
+                                     passed: true, isDefault: true, exercised: false)
+        XCTAssertEqual(Wording.expected(idle), "delivered (default)")
+        XCTAssertEqual(Wording.outcome(idle), "not exercised")
+        XCTAssertEqual(Wording.outcome(ExpectationResult(name: "x", expected: "≤ 1", actual: "2", passed: false)), "FAIL")
+        let html = HTMLReport.render(SyntheticRun.report())
+        XCTAssertTrue(html.contains("<td>wills.silent</td><td>delivered (default)</td><td>no silent endings injected</td>"
+            + "<td class=\"idle\">not exercised</td>"), html)
+        XCTAssertTrue(html.contains("<td class=\"fail\">FAIL</td>"))
     }
 
     func testCountsAgreeWithTheirNoun() {

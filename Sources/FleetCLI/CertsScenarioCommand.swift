@@ -11,10 +11,10 @@ struct CertsScenarioCommand: AsyncParsableCommand {
         commandName: "scenario",
         abstract: "Issue the identities that scenario files name and lack (and each folder's CA if it has none).",
         discussion: """
-            Reads each file's credentials: { certificates: FOLDER } and observer certificate, and issues into those
-            folders every identity that is missing, keeping the ones already there. A folder without a CA gets a new
-            root and intermediate, or with --root-cert and --root-key an intermediate under that root (the one your
-            broker trusts; a lab broker trusts any). Paths are relative to the current working directory, as for
+            Reads each file's credentials: { certificates: FOLDER } and observer certificate, and issues into those \
+            folders every identity that is missing, keeping the ones already there. A folder without a CA gets a new \
+            root and intermediate, or with --root-cert and --root-key an intermediate under that root (the one your \
+            broker trusts; a lab broker trusts any). Paths are relative to the current working directory, as for \
             fleet run.
             """
     )

@@ -42,7 +42,10 @@ struct BrokerCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Refuse TLS clients without a certificate at the handshake (default: the profile decides at CONNECT).")
     var requireClientCertificate = false
 
-    @Option(name: .long, help: "Seconds between status lines (0: none).")
+    @Option(name: .long, help: """
+        Seconds between refreshes of the status line (0: none); into a pipe or file a plain line comes when the \
+        counts change, and at least every 5 s.
+        """)
     var statusEvery: Double = 1
 
     func validate() throws {

@@ -46,7 +46,10 @@ struct RunCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Check the scenario and the limits, print what would run, connect nothing.")
     var dryRun = false
 
-    @Option(name: .long, help: "Seconds between live status lines (0: none).")
+    @Option(name: .long, help: """
+        Seconds between refreshes of the live line (0: none); into a pipe or file a plain line comes when the \
+        counts change, and at least every 5 s.
+        """)
     var statusEvery: Double = 1
 
     @Option(name: .long, help: "Serve Prometheus metrics at PORT or HOST:PORT (host defaults to 127.0.0.1) during the run.",

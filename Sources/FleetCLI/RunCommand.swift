@@ -48,7 +48,7 @@ struct RunCommand: AsyncParsableCommand {
 
     @Option(name: .long, help: """
         Seconds between refreshes of the live line (0: none); into a pipe or file a plain line comes when the \
-        counts change, and at least every 5 s.
+        counts change, and otherwise every 5 s (or every N s, when N is longer).
         """)
     var statusEvery: Double = 1
 

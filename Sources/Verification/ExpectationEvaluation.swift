@@ -197,7 +197,7 @@ public enum ExpectationEvaluation {
                 .sorted { $0.counts[keyPath: field] > $1.counts[keyPath: field] }
             return ExpectationResult(
                 name: "telemetry.\(name)",
-                expected: "≤ \(limit)",
+                expected: "at most \(limit)",
                 actual: "\(value)",
                 passed: passed,
                 failure: passed ? "" : "\(value) \(name) over \(worst.count) device(s), limit \(limit): "
@@ -215,14 +215,14 @@ public enum ExpectationEvaluation {
         let name = "latency.\(expectation.phase.rawValue).\(label)"
         guard let histogram = book[phase], histogram.count > 0 else {
             return ExpectationResult(
-                name: name, expected: "≤ \(Format.duration(limit))", actual: "no samples", passed: false,
+                name: name, expected: "at most \(Format.duration(limit))", actual: "no samples", passed: false,
                 failure: "no \(phase.title) latency was measured, so \(label) cannot be checked"
             )
         }
         let value = histogram.valueAt(percentile: expectation.percentile)
         let passed = value <= limit
         return ExpectationResult(
-            name: name, expected: "≤ \(Format.duration(limit))", actual: Format.duration(value), passed: passed,
+            name: name, expected: "at most \(Format.duration(limit))", actual: Format.duration(value), passed: passed,
             failure: passed ? "" : "\(phase.title) \(label) is \(Format.duration(value)) over \(histogram.count) samples, "
                 + "above \(Format.duration(limit))"
         )
@@ -255,13 +255,14 @@ public enum ExpectationEvaluation {
             failure: passed ? "" : "\(devices.count) of \(deviceCount) devices \(what), expected \(expected)\(named)")
     }
 
-    /// The bound as the report writes it, and whether `count` (of `total` devices) is inside it.
+    /// The bound in the file's words (`at-least: 3` is `at least 3`), and whether `count` (of `total` devices) is inside it.
     private static func bound(_ expectation: ConnectedExpectation, count: Int, of total: Int) -> (String, Bool) {
         switch expectation {
-        case .atLeast(let limit): ("≥ \(limit)", count >= limit)
-        case .atMost(let limit): ("≤ \(limit)", count <= limit)
-        case .exactly(let limit): ("= \(limit)", count == limit)
-        case .percent(let share): ("≥ \(share)% of \(total)", Double(count) * 100 >= share * Double(total))
+        case .atLeast(let limit): ("at least \(limit)", count >= limit)
+        case .atMost(let limit): ("at most \(limit)", count <= limit)
+        case .exactly(let limit): ("exactly \(limit)", count == limit)
+        case .percent(let share):
+            ("at least \(percentileLabel(share))% of \(total)", Double(count) * 100 >= share * Double(total))
         }
     }
 

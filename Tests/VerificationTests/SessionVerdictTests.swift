@@ -116,7 +116,7 @@ final class SessionVerdictTests: XCTestCase {
         let none = try result(report([persistentGroup(count: 3)], Expectations(lostSessions: .exactly(0)), events),
                               "lost-sessions")
         XCTAssertFalse(none.passed)
-        XCTAssertEqual(none.failure, "1 of 3 devices came back within their session expiry and found no session, expected = 0: "
+        XCTAssertEqual(none.failure, "1 of 3 devices came back within their session expiry and found no session, expected exactly 0: "
             + "dev-01 (session present 0 on the reconnect at 18.000s, 14.000s after its connection ended, "
             + "within its session expiry of 60 s)")
     }

@@ -116,7 +116,7 @@ struct TransportChecks: Sendable {
             case ENETUNREACH, EHOSTUNREACH:
                 return Diagnosis(problem: "no route to \(Self.show(address))", hint: "check the address and the network")
             case EADDRNOTAVAIL:
-                return Diagnosis(problem: "the source address is not usable here (\(io))",
+                return Diagnosis(problem: "the source address is not usable here (\(io.plainDescription))",
                                  hint: "bind to an address of this machine, e.g. one in 127.0.0.0/8")
             default:
                 break
@@ -126,7 +126,7 @@ struct TransportChecks: Sendable {
             return Diagnosis(problem: "no answer from \(Self.show(address)) within \(timeout.nanoseconds / 1_000_000) ms",
                              hint: "a firewall may drop the packets, or the host is down")
         }
-        return Diagnosis(problem: "TCP connect to \(Self.show(address)) failed: \(error)", hint: "check the address and port")
+        return Diagnosis(problem: "TCP connect to \(Self.show(address)) failed: \((error as? IOError)?.plainDescription ?? "\(error)")", hint: "check the address and port")
     }
 
     static func diagnoseTLS(_ error: any Error, settings: TLSSettings, timeout: TimeAmount,

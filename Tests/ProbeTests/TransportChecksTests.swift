@@ -19,6 +19,13 @@ final class TransportChecksTests: XCTestCase {
         XCTAssertEqual(refused?.problem.contains("connection refused"), true, "\(String(describing: refused))")
     }
 
+    /// Other socket errors read as the system's words and errno, as run summaries do.
+    func testOtherConnectErrorsReadAsTheSystemSaysThem() throws {
+        let diagnosis = TransportChecks.diagnoseTCP(
+            IOError(errnoCode: ETIMEDOUT, reason: "connection reset (error set)"), address: try address(1), timeout: .seconds(1))
+        XCTAssertEqual(diagnosis.problem, "TCP connect to \(TestBroker.host):1 failed: connection timed out (errno \(ETIMEDOUT))")
+    }
+
     func testServerOnlyTLSWithTheRightCA() async throws {
         let result = await checks.tls(
             to: try address(TestBroker.tlsPort), host: "localhost",

@@ -100,7 +100,10 @@ extension ScenarioParser {
             diagnostics.report(broker.keyNode("websocket"), "`websocket` applies to the lab broker only; the scheme of \(url) decides",
                                hint: "write ws://host:port/path or wss://host:port/path for MQTT over WebSocket")
         }
-        guard let endpoint = endpoint(url, node: urlNode) else { return nil }
+        guard let endpoint = endpoint(url, node: urlNode) else {
+            readSettingsOfAnUnknownBroker(broker)
+            return nil
+        }
         var spec = BrokerSpec(url: url, parsed: endpoint)
         if let caNode = broker["ca"], let ca = diagnostics.string(caNode, "ca") {
             if !spec.tls {
@@ -136,6 +139,19 @@ extension ScenarioParser {
         readDeviceSideSettings(broker, into: &spec)
         readLimitChecking(broker, into: &spec)
         return spec
+    }
+
+    /// The settings of a broker whose URL is wrong, checked now so their errors come with the URL's: whether
+    /// the broker is TLS is not known, so what depends on it (`ca`, `server-name` and `alpn` out of place) waits
+    /// for a URL that parses.
+    private func readSettingsOfAnUnknownBroker(_ broker: MappingReader) {
+        var scratch = BrokerSpec.lab()
+        scratch.tls = true
+        if let verifyNode = broker["verify"] { _ = diagnostics.choice(verifyNode, "verify", as: TLSVerification.self) }
+        if let insecureNode = broker["insecure-skip-verify"] { _ = diagnostics.boolean(insecureNode, "insecure-skip-verify") }
+        scratch.profile = broker["profile"].flatMap { diagnostics.choice($0, "profile", as: BrokerProfile.self) }?.rawValue
+        readDeviceSideSettings(broker, into: &scratch)
+        readLimitChecking(broker, into: &scratch)
     }
 
     /// `check-limits: false`: the file breaks its broker family's documented limits on purpose (a QoS 2 or

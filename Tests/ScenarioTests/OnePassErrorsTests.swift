@@ -70,6 +70,18 @@ final class OnePassErrorsTests: XCTestCase {
         XCTAssertTrue(errors.first?.problem.contains("`count` is -1") == true, "\(errors)")
     }
 
+    func testABrokerWithAWrongURLStillHasItsOtherSettingsChecked() {
+        let yaml = scenario().replacingOccurrences(of: "  url: mqtt://127.0.0.1:1883", with: """
+              url: mqtt//127.0.0.1:1883
+              profile: azur-event-grid
+              connect-timeout: 5
+              source-addresses: [127.0.0.300]
+            """)
+        let errors = scenarioErrors(yaml)
+        XCTAssertEqual(errors.map(\.line), [3, 4, 5, 6], errors.map(\.description).joined(separator: "\n"))
+        XCTAssertTrue(errors.dropFirst().first?.hint?.hasPrefix("did you mean `azure-event-grid`?") == true, "\(errors)")
+    }
+
     func testAWrongStepTimeStillChecksItsAction() {
         let yaml = scenario(steps: ["{ at: soon, disconnect: { mode: sudden } }"])
         let errors = scenarioErrors(yaml)

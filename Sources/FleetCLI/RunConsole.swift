@@ -2,6 +2,7 @@ import Fleet
 import Foundation
 import Ledger
 import Scenario
+import Verification
 
 /// The text `fleet run` prints before and after a run.
 enum RunConsole {
@@ -15,7 +16,7 @@ enum RunConsole {
             } ?? plan.broker.url),
             "  devices \(preflight.devices), impostors \(preflight.impostors), observers \(preflight.observers); " + files,
             "  source addresses: " + (preflight.sources.addresses.isEmpty ? "kernel's choice" : preflight.sources.addresses.joined(separator: ", ")),
-            "  timeline (\(plan.timeline.count) steps, \(plan.duration)):",
+            "  timeline (\(Wording.count(plan.timeline.count, "step")), \(plan.duration)):",
         ]
         let selector = DeviceSelector(devices: devices, seed: plan.seed)
         for step in plan.timeline {
@@ -49,9 +50,9 @@ enum RunConsole {
         let publishingSeconds = live.firstMessageAtNs.map { elapsed - Double($0) / 1e9 } ?? 0
         var lines = ["run \(reason.rawValue) after \(String(format: "%.1f", elapsed)) s"]
         if let allConnected = live.allConnectedAtNs {
-            lines.append(String(format: "  all %d devices connected at %.2f s", counts.count, Double(allConnected) / 1e9))
+            lines.append("  all \(Wording.count(counts.count, "device")) connected at " + String(format: "%.2f s", Double(allConnected) / 1e9))
         } else {
-            lines.append("  never all \(counts.count) devices connected at once")
+            lines.append("  never all \(Wording.count(counts.count, "device")) connected at once")
         }
         lines.append("  telemetry sent \(sent), acknowledged \(acked)"
             + (publishingSeconds > 0 ? String(format: ", %.0f msgs/s average, %.0f peak", Double(sent) / publishingSeconds,

@@ -83,9 +83,10 @@ final class VirtualDevice {
         self.role = role
         var settings = profile.firmware
         if case .impostor(let every, let retries) = role {
+            // `impostor-retries: N` is N tries after the first: N + 1 attempts (one more after a takeover it won).
             settings = DeviceFirmware.Settings(
                 bootDelay: .zero, telemetryInterval: nil, subscribes: false, publishesBirth: false,
-                reconnect: RetryPolicy(backoff: .fixed(every), maxAttempts: retries))
+                reconnect: RetryPolicy(backoff: .fixed(every), maxAttempts: retries.map { $0 + 1 }))
         }
         firmware = DeviceFirmware(settings: settings,
                                   random: SeededGenerator(seed: seed, stream: UInt64(plan.ordinal) &* 2 &+ 1))

@@ -8,10 +8,13 @@ struct GroupContext {
     /// Groups left out because their name or count did not load (nil: no readable name); steps aimed at
     /// them are not told they are unknown, and selections over the fleet are not counted without them.
     let unresolved: [String?]
+    /// The keys written in each group that loaded with errors of its own.
+    let flawed: [String: Set<String>]
 
-    init(groups: [DeviceGroupPlan], unresolved: [String?] = []) {
+    init(groups: [DeviceGroupPlan], unresolved: [String?] = [], flawed: [String: Set<String>] = [:]) {
         self.groups = groups
         self.unresolved = unresolved
+        self.flawed = flawed
         var ids: [String: [String]] = [:]
         for group in groups { ids[group.name] = (0..<group.count).map { group.clientID(index: $0 + 1) } }
         clientIDs = ids
@@ -21,6 +24,10 @@ struct GroupContext {
     var deviceCount: Int { groups.reduce(0) { $0 + $1.count } }
 
     func mayBeUnresolved(_ name: String) -> Bool { unresolved.contains { $0 == nil || $0 == name } }
+
+    /// Whether the group's `key` is written but may have failed to load: then what a step asks of that part
+    /// (telemetry to burst, certificates to fault) is not checked, as it would read as missing.
+    func mayHaveFailed(_ group: String, _ key: String) -> Bool { flawed[group]?.contains(key) == true }
 }
 
 extension ScenarioParser {
@@ -36,8 +43,15 @@ extension ScenarioParser {
         if items.isEmpty { diagnostics.report(node, "`groups` is empty", hint: "declare at least one device group") }
         var groups: [DeviceGroupPlan] = []
         var unresolved: [String?] = []
+        var flawed: [String: Set<String>] = [:]
         var ownerOfClientID: [String: String] = [:]
         for item in items {
+            let errorsBefore = diagnostics.errors.count
+            defer {
+                if diagnostics.errors.count > errorsBefore, let mapping = item.mapping, let name = mapping["name"]?.string {
+                    flawed[name] = Set(mapping.keys.compactMap(\.string))
+                }
+            }
             guard let group = deviceGroup(item, broker: broker) else {
                 unresolved.append(item.mapping?["name"]?.string)
                 continue
@@ -59,7 +73,7 @@ extension ScenarioParser {
             }
             groups.append(group)
         }
-        return GroupContext(groups: groups, unresolved: unresolved)
+        return GroupContext(groups: groups, unresolved: unresolved, flawed: flawed)
     }
 
     private func deviceGroup(_ node: Node, broker: BrokerSpec?) -> DeviceGroupPlan? {

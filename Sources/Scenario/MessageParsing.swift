@@ -14,13 +14,11 @@ extension ScenarioParser {
     func telemetrySpec(_ node: Node, rules: PublishRules) -> TelemetrySpec? {
         let keys = ["topic", "every", "qos", "retain", "payload", "content-type", "message-expiry", "user-properties",
                     "properties"]
-        guard let reader = MappingReader(node, what: "telemetry", allowed: keys, diagnostics: diagnostics),
-              let topicNode = reader.required("topic", hint: "e.g. devices/{clientId}/sequence"),
-              var topic = topicName(topicNode, "topic"),
-              let everyNode = reader.required("every", hint: "e.g. every: 2s"),
-              let every = diagnostics.duration(everyNode, "every", positive: true)
-        else { return nil }
-        if let bag = reader["properties"].flatMap(telemetryPropertyBag) { topic = topic.appendingPropertyBag(bag) }
+        guard let reader = MappingReader(node, what: "telemetry", allowed: keys, diagnostics: diagnostics) else { return nil }
+        // Every field is read before a wrong one drops the telemetry, so all their errors come in one load.
+        var topic = reader.required("topic", hint: "e.g. devices/{clientId}/sequence").flatMap { topicName($0, "topic") }
+        let every = reader.required("every", hint: "e.g. every: 2s").flatMap { diagnostics.duration($0, "every", positive: true) }
+        if let bag = reader["properties"].flatMap(telemetryPropertyBag) { topic = topic?.appendingPropertyBag(bag) }
         let defaults = rules.personality.defaults
         let qos = reader["qos"].flatMap { publishQoS($0, rules: rules) } ?? min(defaults.telemetryQoS, rules.limits?.maxQoS ?? 2)
         let retain = reader["retain"].flatMap { retainFlag($0, rules: rules) } ?? false
@@ -39,6 +37,7 @@ extension ScenarioParser {
             requireV5(rules.v5, propertiesNode, "user-properties", group: rules.group)
             return self.userProperties(propertiesNode)
         } ?? []
+        guard let topic, let every else { return nil }
         return TelemetrySpec(topic: topic, every: every, qos: qos, retain: retain, payload: payload,
                              contentType: contentType, messageExpiry: expiry, userProperties: userProperties)
     }
@@ -72,15 +71,15 @@ extension ScenarioParser {
                 filterNode = item
             } else {
                 guard let reader = MappingReader(item, what: "a subscription", allowed: ["filter", "qos"],
-                                                 diagnostics: diagnostics),
-                      let node = reader.required("filter") else { return nil }
-                filterNode = node
+                                                 diagnostics: diagnostics) else { return nil }
                 if let qosNode = reader["qos"] {
                     // PubSubClient subscribes with QoS 0 or 1 only.
                     let maxQoS = min(rules.personality == .pubsubclient ? 1 : 2, rules.limits?.maxQoS ?? 2)
-                    guard let value = diagnostics.qos(qosNode, max: maxQoS, why: maxQoSReason(rules)) else { return nil }
-                    qos = value
+                    // A wrong QoS is reported; the filter still counts, so `respond:` is not told it matches nothing.
+                    qos = diagnostics.qos(qosNode, max: maxQoS, why: maxQoSReason(rules)) ?? defaultQoS
                 }
+                guard let node = reader.required("filter") else { return nil }
+                filterNode = node
             }
             guard let filter = template(filterNode, "filter", scope: .perDevice) else { return nil }
             if let problem = TopicRules.problemWithTopicFilter(filter.description) {
@@ -134,10 +133,8 @@ extension ScenarioParser {
 
     func willSpec(_ node: Node, rules: PublishRules) -> WillSpec? {
         let keys = ["topic", "payload", "qos", "retain", "delay", "message-expiry", "content-type"]
-        guard let reader = MappingReader(node, what: "will", allowed: keys, diagnostics: diagnostics),
-              let topicNode = reader.required("topic", hint: "e.g. devices/{clientId}/status"),
-              let topic = topicName(topicNode, "topic")
-        else { return nil }
+        guard let reader = MappingReader(node, what: "will", allowed: keys, diagnostics: diagnostics) else { return nil }
+        let topic = reader.required("topic", hint: "e.g. devices/{clientId}/status").flatMap { topicName($0, "topic") }
         let payload = reader["payload"].flatMap { template($0, "payload", scope: .perDevice, allowEmpty: true) }
             ?? Template(literal: "offline")
         // The will is part of CONNECT, so PubSubClient may give it any QoS; only the broker family limits it.
@@ -155,20 +152,20 @@ extension ScenarioParser {
             requireV5(rules.v5, typeNode, "content-type", group: rules.group)
             return diagnostics.string(typeNode, "content-type")
         }
+        guard let topic else { return nil }
         return WillSpec(topic: topic, payload: payload, qos: qos, retain: retain, delay: delay,
                         messageExpiry: expiry, contentType: contentType)
     }
 
     func birthSpec(_ node: Node, rules: PublishRules) -> BirthSpec? {
         guard let reader = MappingReader(node, what: "birth", allowed: ["topic", "payload", "qos", "retain"],
-                                         diagnostics: diagnostics),
-              let topicNode = reader.required("topic", hint: "e.g. devices/{clientId}/status"),
-              let topic = topicName(topicNode, "topic")
-        else { return nil }
+                                         diagnostics: diagnostics) else { return nil }
+        let topic = reader.required("topic", hint: "e.g. devices/{clientId}/status").flatMap { topicName($0, "topic") }
         let payload = reader["payload"].flatMap { template($0, "payload", scope: .perDevice, allowEmpty: true) }
             ?? Template(literal: "online")
         let qos = reader["qos"].flatMap { publishQoS($0, rules: rules) } ?? 0
         let retain = reader["retain"].flatMap { retainFlag($0, rules: rules) } ?? false
+        guard let topic else { return nil }
         return BirthSpec(topic: topic, payload: payload, qos: qos, retain: retain)
     }
 

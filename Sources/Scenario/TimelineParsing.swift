@@ -106,7 +106,7 @@ extension ScenarioParser {
             let target = target(reader, context: context)
             let count = reader.required("count", hint: "messages per device, e.g. count: 10")
                 .flatMap { diagnostics.integer($0, "count", in: 1...1_000_000) }
-            for group in target.map({ groupsOf($0, context: context) }) ?? [] where group.telemetry == nil {
+            for group in target.map({ groupsOf($0, context: context) }) ?? [] where group.telemetry == nil && !context.mayHaveFailed(group.name, "telemetry") {
                 diagnostics.report(node, "burst targets group `\(group.name)`, which has no `telemetry` to send",
                                    hint: "give the group a telemetry topic or aim the burst at another group")
             }
@@ -125,6 +125,7 @@ extension ScenarioParser {
             }
             for group in target.map({ groupsOf($0, context: context) }) ?? [] {
                 guard case .certificates = group.credentials else {
+                    if context.mayHaveFailed(group.name, "credentials") { continue }
                     diagnostics.report(node, "cert-fault targets group `\(group.name)`, which does not use client certificates",
                                        hint: "set credentials: { certificates: <folder> } on that group")
                     continue
@@ -140,6 +141,7 @@ extension ScenarioParser {
             let duration = reader["for"].flatMap { diagnostics.duration($0, "for", positive: true) }
             for group in target.map({ groupsOf($0, context: context) }) ?? [] {
                 guard case .sas = group.credentials else {
+                    if context.mayHaveFailed(group.name, "credentials") { continue }
                     diagnostics.report(node, "sas-fault targets group `\(group.name)`, which does not use SAS tokens",
                                        hint: "set credentials: { sas: { … } } on that group, or aim the step at a SAS group with `group:`")
                     continue
@@ -302,7 +304,8 @@ extension ScenarioParser {
     }
 
     private func requireV5Targets(_ target: Target, context: GroupContext, node: Node, what: String) {
-        for group in groupsOf(target, context: context) where group.protocolVersion != .v5 {
+        for group in groupsOf(target, context: context) where group.protocolVersion != .v5
+            && !context.mayHaveFailed(group.name, "protocol") && !context.mayHaveFailed(group.name, "personality") {
             diagnostics.report(node, "\(what) needs MQTT 5 but group `\(group.name)` speaks MQTT 3.1.1",
                                hint: "aim it at MQTT 5 devices (`group:`), or set `protocol: 5` on that group")
         }

@@ -82,6 +82,16 @@ final class OnePassErrorsTests: XCTestCase {
         XCTAssertTrue(errors.dropFirst().first?.hint?.hasPrefix("did you mean `azure-event-grid`?") == true, "\(errors)")
     }
 
+    func testAGroupWhosePartFailedIsNotToldItLacksThatPart() {
+        let yaml = scenario(group: [#"telemetry: { topic: "devices/+/t", every: 0s, qos: 1 }"#,
+                                    #"subscribe: [{ filter: "cmd/{clientId}", qos: 7 }]"#,
+                                    #"respond: [{ filter: "cmd/{clientId}", topic: "ack/{clientId}" }]"#],
+                            steps: ["{ at: 1s, burst: { count: 3 } }"])
+        let problems = scenarioErrors(yaml).map(\.problem)
+        XCTAssertEqual(problems.count, 3, "the topic, `every` and the QoS; no burst or respond error: \(problems)")
+        XCTAssertFalse(problems.contains { $0.contains("no `telemetry`") || $0.contains("matches none") }, "\(problems)")
+    }
+
     func testAWrongStepTimeStillChecksItsAction() {
         let yaml = scenario(steps: ["{ at: soon, disconnect: { mode: sudden } }"])
         let errors = scenarioErrors(yaml)

@@ -2,6 +2,7 @@ import ArgumentParser
 import Fleet
 import Foundation
 import Scenario
+import Verification
 
 /// `fleet init`: a commented starter scenario for the user's broker (and with `--tls` the certificate folder it
 /// names), so the first scenario of one's own starts from a file that plays, not from a blank page.
@@ -53,7 +54,7 @@ struct InitCommand: AsyncParsableCommand {
         } catch {
             throw Failure(description: "cannot write \(scenarioPath): \(error.localizedDescription)")
         }
-        print("wrote \(scenarioPath): \(devices) device(s) against \(broker)")
+        print("wrote \(scenarioPath): \(Wording.count(devices, "device")) against \(broker)")
         if tls {
             let plan = try ScenarioLoader.load(path: scenarioPath, options: .init(checkCertificateFiles: false))
             for line in try await CertsFailure.wrapping({ try await PlanIdentities.issueMissing(plan: plan) }) {

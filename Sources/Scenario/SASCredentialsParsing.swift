@@ -113,7 +113,7 @@ extension ScenarioParser {
         guard case .sas(let sas) = plan.credentials, case .deviceKeys(let file, let keys) = sas.keys else { return }
         let missing = (1...plan.count).map { plan.clientID(index: $0) }.filter { keys[$0] == nil }
         if let first = missing.first {
-            diagnostics.report(node, "group `\(plan.name)`: \(missing.count) device(s) have no key in `\(file)`, first `\(first)`",
+            diagnostics.report(node, "group `\(plan.name)`: \(missing.count == 1 ? "1 device has" : "\(missing.count) devices have") no key in `\(file)`, first `\(first)`",
                                hint: "export the keys again after creating the devices, or make `client-id` produce the exported IDs")
         }
     }

@@ -63,7 +63,7 @@ public struct StarterScenario: Sendable, Hashable {
         let stopAt = cutAt + 15
         let cut = devices >= 20 ? "10%" : devices >= 10 ? "2" : "1"
         var lines = [
-            "# \(name) — a starter scenario written by `fleet init`: \(devices) device(s) connect, publish QoS 1 telemetry,",
+            "# \(name) — a starter scenario written by `fleet init`: \(devices) \(devices == 1 ? "device connects" : "devices connect"), publish QoS 1 telemetry,",
             "# \(cut == "10%" ? "10% of them" : cut == "1" ? "one" : cut) lose\(cut == "1" ? "s" : "") power (abrupt disconnect) and come back, every will must arrive, then everyone stops cleanly.",
             "# Run it from this working directory (paths in the file are relative to it): fleet run <this file>",
             "# The format, every key and the library of field failures: Scenarios/README.md. The file is checked before",

@@ -99,7 +99,7 @@ final class SASCredentialsParsingTests: XCTestCase {
         defer { try? FileManager.default.removeItem(atPath: folder) }
         try "hub-1: AQ==\n".write(toFile: folder + "/keys.yaml", atomically: true, encoding: .utf8)
         assertSingleError(sasScenario("{ device-keys: keys.yaml }"), line: 8, column: 18,
-                          mentions: "2 device(s) have no key", hint: "export the keys again",
+                          mentions: "2 devices have no key", hint: "export the keys again",
                           options: .init(baseDirectory: folder))
         assertSingleError(sasScenario("{ device-keys: missing.json }"), at: "missing.json", mentions: "cannot be read",
                           hint: "az iot hub device-identity list", options: .init(baseDirectory: folder))

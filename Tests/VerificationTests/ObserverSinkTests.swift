@@ -17,6 +17,18 @@ final class ObserverSinkTests: XCTestCase {
         }
     }
 
+    /// Retained messages on topics no device owns were there before the run (an earlier run's statuses); they are
+    /// counted apart from live ones, so the summary can say which is which.
+    func testUnknownTopicsCountRetainedOnesApart() {
+        var sink = ObserverSink(roster: ObserverRoster(plan: Fixtures.plan([Fixtures.group(count: 2)])), ledger: RunEventCollector())
+        deliver(&sink, "devices/dev-07/status", "offline", retained: true, at: 1)
+        deliver(&sink, "devices/dev-08/status", "online", retained: true, at: 2)
+        deliver(&sink, "devices/other/status", "online", at: 3)
+        let totals = ObserverSink.merged([sink, sink])
+        XCTAssertEqual([sink.unknownTopic, sink.unknownTopicRetained], [3, 2])
+        XCTAssertEqual([totals.unknownTopic, totals.unknownTopicRetained], [6, 4])
+    }
+
     func testTelemetryWillsAndStatusAreRoutedByTopic() {
         let plan = Fixtures.plan([Fixtures.group(count: 3)])
         let roster = ObserverRoster(plan: plan)

@@ -22,7 +22,7 @@ public enum HTMLReport {
         h1 { font-size: 20px; } h2 { font-size: 16px; margin-top: 28px; border-bottom: 1px solid #ddd; }
         table { border-collapse: collapse; margin: 8px 0; } td, th { padding: 3px 10px; border-bottom: 1px solid #eee; text-align: right; }
         td:first-child, th:first-child { text-align: left; }
-        .pass { color: #17803d; font-weight: 600; } .fail { color: #c62828; font-weight: 600; }
+        .pass { color: #17803d; font-weight: 600; } .fail { color: #c62828; font-weight: 600; } .idle { color: #757575; }
         .why { color: #555; font-size: 13px; text-align: left; }
         svg .title { font-size: 13px; font-weight: 600; } svg .tick { font-size: 11px; fill: #555; } svg .axis { font-size: 11px; fill: #333; }
         </style></head><body>
@@ -45,10 +45,10 @@ public enum HTMLReport {
     }
 
     private static func verdictBanner(_ report: RunReport) -> String {
-        let failed = report.expectations.filter { !$0.passed }.count
-        return failed == 0
-            ? "<p class=\"pass\">PASSED — \(report.expectations.count) expectations</p>\n"
-            : "<p class=\"fail\">FAILED — \(failed) of \(report.expectations.count) expectations</p>\n"
+        let tally = MarkupText.escaped(Wording.tally(report.expectations))
+        return report.expectations.allSatisfy(\.passed)
+            ? "<p class=\"pass\">PASSED — \(tally)</p>\n"
+            : "<p class=\"fail\">FAILED — \(tally)</p>\n"
     }
 
     private static func expectationsTable(_ report: RunReport) -> String {

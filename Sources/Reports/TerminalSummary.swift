@@ -94,14 +94,9 @@ public enum TerminalSummary {
             lines.append("  \(style.dim("----")) not exercised (defaults): "
                 + idleDefaults.map { "\($0.name) \($0.expected)" }.joined(separator: ", "))
         }
-        let failed = results.filter { !$0.passed }.count
-        let exercised = results.filter(\.exercised).count
-        let idle = results.count - exercised
-        let notExercised = idle > 0 ? ", \(idle) not exercised" : ""
+        let passed = results.allSatisfy(\.passed)
         lines.append("")
-        lines.append(failed == 0
-            ? style.pass("RESULT: PASSED") + " (\(Wording.count(exercised, "expectation")) met\(notExercised))"
-            : style.fail("RESULT: FAILED") + " (\(failed) of \(Wording.count(exercised, "expectation")) failed\(notExercised))")
+        lines.append((passed ? style.pass("RESULT: PASSED") : style.fail("RESULT: FAILED")) + " (\(Wording.tally(results)))")
         return lines
     }
 

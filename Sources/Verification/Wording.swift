@@ -98,6 +98,18 @@ public enum Wording {
         !result.exercised ? "not exercised" : result.passed ? "PASS" : "FAIL"
     }
 
+    /// The run's expectations in one phrase, as the summary's RESULT line and the HTML banner say it:
+    /// `6 expectations met, 2 not exercised`, or `1 of 6 expectations failed, 2 not exercised`.
+    public static func tally(_ results: [ExpectationResult]) -> String {
+        let failed = results.filter { !$0.passed }.count
+        let exercised = results.filter(\.exercised).count
+        let idle = results.count - exercised
+        let notExercised = idle > 0 ? ", \(idle) not exercised" : ""
+        return failed == 0
+            ? "\(count(exercised, "expectation")) met\(notExercised)"
+            : "\(failed) of \(count(exercised, "expectation")) failed\(notExercised)"
+    }
+
     /// `1 device`, `2 devices`, `0 devices`; `plural` for nouns that do not take an `s`.
     public static func count(_ count: Int, _ noun: String, plural: String? = nil) -> String {
         "\(count) " + (count == 1 ? noun : plural ?? noun + "s")

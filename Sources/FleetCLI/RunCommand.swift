@@ -164,11 +164,15 @@ struct RunCommand: AsyncParsableCommand {
 
         let group = MultiThreadedEventLoopGroup(numberOfThreads: System.coreCount)
         // Every event reaches the ledger through the live verdicts, so the progress line can count them.
-        // With --metrics, the latencies events carry reach Prometheus on their way to the ledger.
+        // With --metrics, the latencies events carry reach Prometheus on their way to the ledger, and each
+        // will's delay as the live verdicts judge it.
         let exporter = metrics.map { _ in MetricsExporter() }
-        let verdicts = LiveWillVerdicts(rules: WillRules(plan), forwardingTo: exporter.map {
-            MetricsLatencyTap(exporter: $0, next: ledger) as any RunEventSink
-        } ?? ledger)
+        let sink: any RunEventSink = exporter.map { MetricsLatencyTap(exporter: $0, next: ledger) } ?? ledger
+        let willLatency = exporter.map { exporter -> @Sendable (UInt64) -> Void in
+            let metric = MeasuredPhase.willDelivery.metric
+            return { nanoseconds in exporter.observeLatency(metric, nanoseconds: nanoseconds) }
+        }
+        let verdicts = LiveWillVerdicts(rules: WillRules(plan), forwardingTo: sink, willLatency: willLatency)
         let verification: RunVerification
         do {
             verification = try await RunVerification.start(plan: plan, ledger: verdicts, clock: clock, group: group)

@@ -8,7 +8,8 @@ import Ledger
 /// the devices with news since the last call, plus those whose verdict was still undecided (a
 /// deadline may have passed), so a poll costs little even with tens of thousands of devices.
 /// The judgements are those of ``WillVerdicts``, as if the run ended at that moment: an ending
-/// whose deadline is ahead and whose will has not come yet is `undecided` (pending).
+/// whose deadline is ahead and whose will has not come yet is `undecided` (pending). Each will's delay,
+/// from its ending to its arrival, is handed to `willLatency` once, when a poll first judges it.
 public final class LiveWillVerdicts: RunEventSink, @unchecked Sendable {
     // @unchecked: everything mutable is guarded by `lock`.
     private let rules: WillRules
@@ -19,10 +20,14 @@ public final class LiveWillVerdicts: RunEventSink, @unchecked Sendable {
     private var undecided: Set<String> = []
     private var perDevice: [String: [WillJudgement: Int]] = [:]
     private var totals: [WillJudgement: Int] = [:]
+    private let willLatency: (@Sendable (UInt64) -> Void)?
+    /// How many of each device's will delays went to `willLatency` (a device's verdicts keep their order).
+    private var latenciesGiven: [String: Int] = [:]
 
-    public init(rules: WillRules, forwardingTo ledger: any RunEventSink) {
+    public init(rules: WillRules, forwardingTo ledger: any RunEventSink, willLatency: (@Sendable (UInt64) -> Void)? = nil) {
         self.rules = rules
         self.ledger = ledger
+        self.willLatency = willLatency
     }
 
     public func record(_ event: RunEvent) {
@@ -40,8 +45,12 @@ public final class LiveWillVerdicts: RunEventSink, @unchecked Sendable {
             for device in changed.union(undecided) {
                 for (judgement, count) in perDevice[device] ?? [:] { totals[judgement, default: 0] -= count }
                 var counts: [WillJudgement: Int] = [:]
-                for verdict in WillVerdicts.judge(device: device, events: events[device] ?? [], rules: rules, now: now) {
-                    counts[verdict.judgement, default: 0] += 1
+                let verdicts = WillVerdicts.judge(device: device, events: events[device] ?? [], rules: rules, now: now)
+                for verdict in verdicts { counts[verdict.judgement, default: 0] += 1 }
+                if let willLatency {
+                    let latencies = verdicts.compactMap(\.latencyNs)
+                    latencies.dropFirst(latenciesGiven[device] ?? 0).forEach(willLatency)
+                    latenciesGiven[device] = max(latenciesGiven[device] ?? 0, latencies.count)
                 }
                 for (judgement, count) in counts { totals[judgement, default: 0] += count }
                 perDevice[device] = counts

@@ -1,4 +1,5 @@
 import Ledger
+import Synchronization
 import Verification
 import XCTest
 
@@ -49,5 +50,30 @@ final class LiveWillVerdictsTests: XCTestCase {
         live.record(Fixtures.connected(Fixtures.s(0.1), "dev-01"))
         live.record(Fixtures.will(Fixtures.s(1), "dev-01"))
         XCTAssertEqual(live.counts(at: Fixtures.s(1.1)), [.unexpected: 1])
+    }
+
+    /// With `--metrics`, each will's delay reaches Prometheus once, when a poll first judges it, whatever
+    /// the number of polls, and a later ending's will adds its own.
+    func testEachWillDelayIsGivenOnce() {
+        final class Delays: Sendable { let values = Mutex<[UInt64]>([]) }
+        let given = Delays()
+        let live = LiveWillVerdicts(rules: rules, forwardingTo: RunEventCollector()) { delay in
+            given.values.withLock { $0.append(delay) }
+        }
+        live.record(Fixtures.connected(Fixtures.s(0.1), "dev-01"))
+        live.record(Fixtures.fault(Fixtures.s(2), "dev-01", .abrupt))
+        _ = live.counts(at: Fixtures.s(2.1))
+        XCTAssertEqual(given.values.withLock { $0 }, [], "no will yet")
+        live.record(Fixtures.will(Fixtures.s(2.25), "dev-01"))
+        for poll in [3.0, 3.5, 4.0] { _ = live.counts(at: Fixtures.s(poll)) }
+        live.record(Fixtures.connected(Fixtures.s(5), "dev-01"))
+        _ = live.counts(at: Fixtures.s(5.5))
+        live.record(Fixtures.fault(Fixtures.s(6), "dev-01", .abrupt))
+        live.record(Fixtures.will(Fixtures.s(6.5), "dev-01"))
+        _ = live.counts(at: Fixtures.s(7))
+        _ = live.counts(at: Fixtures.s(8))
+        let delays = given.values.withLock { $0 }
+        XCTAssertEqual(delays.count, 2, "\(delays)")
+        XCTAssertEqual(delays.first.map { abs(Int64($0) - 250_000_000) < 50_000_000 }, true, "\(delays)")
     }
 }

@@ -221,7 +221,7 @@ let package = Package(
             ]
         ),
         // Runs the built `fleet` binary on the scenario library against the test broker.
-        .testTarget(name: "EndToEndTests", dependencies: ["Scenario", "Ledger", "Verification", "Reports"],
+        .testTarget(name: "EndToEndTests", dependencies: ["Scenario", "Ledger", "Verification", "Reports", "DevicePKI"],
                     exclude: ["Fixtures"]),
         .testTarget(name: "ScenarioTests", dependencies: ["Scenario"]),
         .testTarget(
